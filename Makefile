@@ -1,0 +1,39 @@
+# evalkit: the two commands a new user needs are `make evaluate` and `make test`.
+# Both create the virtual environment in .venv on first use (Python 3.11+ and pip only),
+# install evalkit with its dependencies, register the Jupyter kernel `evalkit`, and are
+# quick no-ops for the set-up afterwards (it is redone only when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.evalkit-setup
+YEAR ?=
+ARGS ?=
+PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
+
+.PHONY: setup evaluate test lab clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"evalkit needs Python 3.11 or newer, found {v.major}.{v.minor}; run make with PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --progress-bar off -q --upgrade pip
+	$(PIP) install --progress-bar off -q -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit (Python 3)"
+	@touch $(STAMP)
+
+## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 ARGS="--lang zh" to vary).
+evaluate: $(STAMP)
+	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(ARGS)
+
+## Run the whole test suite (unit, doctest, notebook and runner tests, nbval).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+## Open JupyterLab on the notebooks with the evalkit kernel.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,131 @@
+"""Command line: ``evalkit run | params | reconcile``.
+
+Exit status: 0 success; 1 a notebook failed; 2 the user's input was wrong
+(message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from evalkit.errors import UserInputError
+
+__all__ = ["main", "build_parser"]
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run every notebook for a year into outputs/YEAR/")
+    run.add_argument("--year", type=int, help="evaluation year (default: the latest year the data covers)")
+    run.add_argument("--out", help="output folder (default: outputs/YEAR/)")
+    run.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores)")
+    run.add_argument("--lang", choices=["en", "zh"], help="label language of every notebook")
+    run.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
+    run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
+    run.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    run.add_argument("-p", "--param", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
+                     help="extra notebook parameter (repeatable)")
+    run.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
+    run.add_argument("--kernel", default="evalkit", help="Jupyter kernel name (default evalkit)")
+
+    params = sub.add_parser("params", help="list a notebook's parameters")
+    params.add_argument("notebook", help="notebook name or path, e.g. 01_incidence_trends")
+
+    rec = sub.add_parser("reconcile", help="check the published figures' identities")
+    rec.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
+    rec.add_argument("--failing", action="store_true", help="show only identities that do not hold")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from evalkit.params import coerce_text, notebook_parameters
+    from evalkit.runner import discover, run
+
+    extra: dict[str, object] = {}
+    if args.param:
+        sources = discover(Path(args.notebooks_dir) if args.notebooks_dir else None, args.only)
+        declared = {}
+        for source in sources:
+            declared.update(notebook_parameters(source))
+        for name, text in args.param:
+            extra[name] = coerce_text(text, declared[name].type_name) if name in declared else text
+    if args.lang:
+        extra["lang"] = args.lang
+    result = run(
+        args.year,
+        out=args.out,
+        jobs=args.jobs,
+        notebooks_dir=args.notebooks_dir,
+        only=args.only,
+        params=extra,
+        data_dir=args.data_dir,
+        kernel=args.kernel,
+        timeout=args.timeout,
+    )
+    print(f"evalkit: wrote {result.out_dir} (manifest {result.manifest_path.name}) in {result.wall_seconds:.1f} s")
+    for nb in result.notebooks:
+        print(f"  {nb.name}: {nb.record.get('status')} ({nb.record.get('wall_seconds', 0):.1f} s)")
+    if not result.ok:
+        for nb in result.failed:
+            print(f"evalkit: {nb.describe_failure()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from evalkit.params import allowed_values, find_notebook, notebook_parameters
+
+    path = find_notebook(args.notebook)
+    print(f"{path.stem} ({path})")
+    for p in notebook_parameters(path).values():
+        allowed = allowed_values(p.name)
+        extra = f"  allowed: {', '.join(map(str, allowed))}" if allowed else ""
+        print(f"  {p.name}: {p.type_name} = {p.default!r}  # {p.help}{extra}")
+    return 0
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from evalkit.published import reconcile
+
+    table = reconcile(args.data_dir or None)
+    if args.failing:
+        table = table.loc[~table["holds"]]
+    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_colwidth", 60):
+        print(table[["identity", "lhs_expr", "relation", "rhs_expr", "lhs", "rhs", "gap", "holds"]].to_string(index=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``evalkit`` command."""
+    logging.basicConfig(level=logging.INFO, format="evalkit: %(message)s", stream=sys.stderr)
+    for noisy in ("papermill", "traitlets", "nbconvert"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    handlers = {"run": _cmd_run, "params": _cmd_params, "reconcile": _cmd_reconcile}
+    try:
+        return handlers[args.command](args)
+    except UserInputError as exc:
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("evalkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

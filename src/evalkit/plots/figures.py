@@ -1,0 +1,77 @@
+"""Seaborn figures of the incidence trends, labelled in English or Chinese."""
+
+from __future__ import annotations
+
+
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from evalkit.plots.fonts import font_rc
+from evalkit.plots.labels import check_lang, label
+
+__all__ = ["setup", "incidence_figure", "exits_figure", "villages_figure"]
+
+
+def setup(lang: str = "en") -> None:
+    """Apply evalkit's seaborn theme with the fonts ``lang`` needs."""
+    check_lang(lang)
+    sns.set_theme(style="whitegrid", context="notebook", rc=font_rc(lang))
+
+
+def incidence_figure(path: pd.DataFrame, *, threshold: float, lang: str = "en") -> Figure:
+    """Incidence by year against the exit threshold.
+
+    Parameters
+    ----------
+    path
+        Output of :func:`evalkit.published.incidence_path`.
+    threshold
+        Exit threshold in percent (from ``data/reference/thresholds.csv``).
+    lang
+        'en' or 'zh'.
+    """
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.lineplot(data=path, x="year", y="incidence_pct", ax=ax, marker="o", color="#4C72B0", label=label("derived", lang))
+    pub = path.dropna(subset=["incidence_published"])
+    ax.scatter(pub["year"], pub["incidence_published"], s=90, color="#C44E52", zorder=5, label=label("published", lang))
+    for row in pub.itertuples():
+        ax.annotate(f"{row.incidence_published:g}%", (row.year, row.incidence_published), textcoords="offset points", xytext=(8, 6))
+    ax.axhline(threshold, ls="--", color="0.3", lw=1)
+    ax.text(path["year"].min(), threshold, f" {label('exit_threshold', lang)} {threshold:g}%", va="bottom", color="0.3")
+    ax.set(xlabel=label("year", lang), ylabel=label("incidence_pct", lang), title=label("title_incidence", lang))
+    ax.set_xticks(path["year"].tolist())
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper right")
+    fig.text(0.01, -0.02, label("incidence_note", lang), fontsize=8, color="0.35")
+    fig.tight_layout()
+    return fig
+
+
+def exits_figure(exits: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Households and persons exiting poverty by year, side by side."""
+    setup(lang)
+    long = exits.melt(id_vars="year", value_vars=["households", "persons"], var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map({"households": label("exits_households", lang), "persons": label("exits_persons", lang)})
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.barplot(data=long, x="year", y="value", hue="measure", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%d", fontsize=8)
+    ax.set(xlabel=label("year", lang), ylabel=label("value", lang), title=label("title_exits", lang))
+    ax.legend(title=None)
+    fig.tight_layout()
+    return fig
+
+
+def villages_figure(villages: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Registered poor villages exiting by year."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.barplot(data=villages, x="year", y="villages", ax=ax, color="#55A868")
+    ax.bar_label(ax.containers[0], fmt="%d")
+    ax.set(xlabel=label("year", lang), ylabel=label("villages", lang), title=label("title_villages", lang))
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,119 @@
+"""One place where notebooks write what they show: figures, tables, metrics.
+
+Layout of one notebook's output folder::
+
+    <out_dir>/figures/<name>.png
+    <out_dir>/tables/<name>.csv      (UTF-8 with BOM so Excel shows Chinese)
+    <out_dir>/metrics.json           (flat, snake_case keys, numbers)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from numbers import Integral, Real
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evalkit.errors import MetricsError
+from evalkit.plots.labels import check_lang, translate_columns
+
+__all__ = ["NotebookOutputs", "read_metrics", "write_metrics", "read_table", "METRICS_FILE", "TABLE_ENCODING"]
+
+METRICS_FILE = "metrics.json"
+TABLE_ENCODING = "utf-8-sig"
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _clean_metric(key: str, value: object) -> int | float:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise MetricsError(f"metric key {key!r} must be snake_case (lower-case letters, digits, underscores).")
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise MetricsError(
+            f"metric {key!r} must be a number, got {type(value).__name__} {value!r}; write flags as 0/1."
+        )
+    if isinstance(value, Integral):
+        return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise MetricsError(f"metric {key!r} is {number}; metrics must be finite numbers.")
+    return number
+
+
+def write_metrics(out_dir: str | Path, values: dict[str, object]) -> Path:
+    """Merge ``values`` into ``<out_dir>/metrics.json`` and return its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = write_metrics(d, {"households": 3601})
+    >>> _ = write_metrics(d, {"incidence_pct": 6.2})
+    >>> read_metrics(d)
+    {'households': 3601, 'incidence_pct': 6.2}
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / METRICS_FILE
+    current = read_metrics(folder) if path.is_file() else {}
+    current.update({key: _clean_metric(key, value) for key, value in values.items()})
+    path.write_text(json.dumps(current, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_metrics(out_dir: str | Path) -> dict[str, int | float]:
+    """Read ``<out_dir>/metrics.json``."""
+    path = Path(out_dir) / METRICS_FILE
+    if not path.is_file():
+        raise MetricsError(f"no {METRICS_FILE} in {out_dir}; has the notebook run?")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read a table a notebook wrote with :meth:`NotebookOutputs.table`."""
+    return pd.read_csv(Path(out_dir) / "tables" / f"{name}.csv", encoding=TABLE_ENCODING)
+
+
+class NotebookOutputs:
+    """Writer for one notebook's figures, tables and metrics.
+
+    Parameters
+    ----------
+    out_dir
+        The notebook's output folder (created if missing).
+    lang
+        Language of table headers: 'en' or 'zh'.
+    """
+
+    def __init__(self, out_dir: str | Path, *, lang: str = "en") -> None:
+        self.out_dir = Path(out_dir)
+        self.lang = check_lang(lang)
+        self.figures_dir = self.out_dir / "figures"
+        self.tables_dir = self.out_dir / "tables"
+        for folder in (self.figures_dir, self.tables_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def figure(self, fig: Figure, name: str, *, dpi: int = 150) -> Path:
+        """Save ``fig`` as ``figures/<name>.png`` and return the path (the figure stays open for display)."""
+        path = self.figures_dir / f"{name}.png"
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        return path
+
+    def table(self, frame: pd.DataFrame, name: str, *, translate: bool = True) -> Path:
+        """Write ``frame`` as ``tables/<name>.csv`` with headers in the run's language."""
+        path = self.tables_dir / f"{name}.csv"
+        out = translate_columns(frame, self.lang) if translate else frame
+        out.to_csv(path, index=False, encoding=TABLE_ENCODING)
+        return path
+
+    def metrics(self, **values: object) -> Path:
+        """Merge key figures into ``metrics.json``."""
+        return write_metrics(self.out_dir, values)
+
+    def close_figures(self) -> None:
+        """Close every open matplotlib figure (long notebooks)."""
+        plt.close("all")

@@ -1,0 +1,81 @@
+"""Execute one notebook with papermill and export it to HTML (runs in a worker process)."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["execute_one", "export_html"]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def export_html(executed: Path, html: Path) -> None:
+    """Write an HTML rendering of an executed notebook."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(str(executed), as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    html.write_text(body, encoding="utf-8")
+
+
+def execute_one(
+    source: str,
+    executed: str,
+    html: str,
+    parameters: dict[str, object],
+    kernel: str,
+    timeout: int,
+) -> dict[str, object]:
+    """Run ``source`` into ``executed`` with ``parameters``; never raises.
+
+    Returns a record with ``status`` ('ok' or 'failed'), timings, and for a
+    failure the failing cell (index in the executed notebook, execution count,
+    first source line) and the error name and value.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    record: dict[str, object] = {
+        "status": "ok",
+        "started_at": _now(),
+        "failed_cell_index": None,
+        "failed_cell_execution_count": None,
+        "failed_cell_source": None,
+        "error": None,
+    }
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            source,
+            executed,
+            parameters=parameters,
+            kernel_name=kernel,
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(Path(source).parent),
+        )
+    except PapermillExecutionError as exc:
+        record.update(
+            status="failed",
+            failed_cell_index=exc.cell_index,
+            failed_cell_execution_count=exc.exec_count,
+            failed_cell_source=(exc.source or "").strip().splitlines()[0][:200] if exc.source else "",
+            error=f"{exc.ename}: {exc.evalue}",
+        )
+    except Exception as exc:  # kernel death, timeout, unreadable notebook: recorded, never fatal to the run
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(limit=3))
+    record["wall_seconds"] = round(time.perf_counter() - start, 3)
+    record["finished_at"] = _now()
+    if Path(executed).is_file():
+        try:
+            export_html(Path(executed), Path(html))
+        except Exception as exc:  # an HTML failure must not hide the notebook's own status
+            record["html_error"] = f"{type(exc).__name__}: {exc}"
+    return record

@@ -1,0 +1,43 @@
+"""Test set-up: outputs of notebooks run by tests (nbval included) go to a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_OUTPUT_ROOT = Path(tempfile.mkdtemp(prefix="evalkit-test-outputs-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set before any kernel starts, so notebooks executed by nbval inherit it.
+    os.environ["EVALKIT_OUTPUT_ROOT"] = str(_OUTPUT_ROOT)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_OUTPUT_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def evalkit_cli() -> list[str]:
+    """Command that runs the evalkit CLI of this environment."""
+    return [sys.executable, "-m", "evalkit.cli"]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    from evalkit import paths
+
+    return paths.project_root()
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path, repo_root: Path) -> Path:
+    """A writable copy of data/ for tests that corrupt it on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(repo_root / "data", target)
+    return target

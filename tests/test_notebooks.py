@@ -1,0 +1,83 @@
+"""Every notebook: committed clean, parameterized, and executed with small parameters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+from evalkit import paths, report
+from evalkit.runner import discover
+
+NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebooks_are_found() -> None:
+    assert NOTEBOOKS, f"no notebooks found in {paths.notebooks_dir()}"
+    assert discover() == NOTEBOOKS
+
+
+def test_discover_fails_on_an_empty_folder(tmp_path) -> None:
+    with pytest.raises(Exception, match="no notebooks found"):
+        discover(tmp_path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_clean_and_parameterized(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit notebooks without outputs"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    assert code.index(tagged[0]) == 0
+    assert "params.check(" in "".join(code[1]["source"]), "the cell after parameters must validate them"
+    assert nb["metadata"]["kernelspec"]["name"] == "evalkit"
+    assert nb["cells"][0]["cell_type"] == "markdown" and "**Requires**" in "".join(nb["cells"][0]["source"])
+
+
+def _execute(name: str, tmp_path: Path, **parameters) -> Path:
+    out = tmp_path / name
+    pm.execute_notebook(
+        str(paths.notebooks_dir() / f"{name}.ipynb"),
+        str(tmp_path / f"{name}.ipynb"),
+        parameters={**parameters, "out_dir": str(out)},
+        kernel_name="evalkit",
+        progress_bar=False,
+    )
+    return out
+
+
+def test_incidence_trends_in_chinese_for_2016(tmp_path) -> None:
+    out = _execute("01_incidence_trends", tmp_path, year=2016, lang="zh")
+    path = report.read_table(out, "incidence_path")
+    assert path["年份"].tolist() == [2014, 2015, 2016]
+    assert path["建档立卡贫困人口"].tolist() == [8055, 8055 - 424, 8055 - 424 - 1204]
+    assert path["来源"].tolist() == ["公布值", "由公布的脱贫人数推算", "由公布的脱贫人数推算"]
+    rec = report.read_table(out, "reconciliation")
+    failing = rec.loc[~rec["是否成立"]]
+    assert failing["勾稽关系"].tolist() == ["health_subgroups"]
+    assert failing["差额"].tolist() == [-12]
+    metrics = report.read_metrics(out)
+    assert metrics["remaining_persons"] == 6427 and metrics["year"] == 2016
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["exits_by_year.png", "incidence_path.png", "villages_exited.png"]
+
+
+def test_incidence_trends_in_english_for_2018(tmp_path) -> None:
+    out = _execute("01_incidence_trends", tmp_path, year=2018, lang="en")
+    metrics = report.read_metrics(out)
+    assert metrics["incidence_published_pct"] == 0.97
+    assert metrics["incidence_start_pct"] == 6.2
+    assert metrics["cumulative_exits_households"] == 2964
+    assert metrics["identities_failed"] == 1
+    assert metrics["below_exit_threshold"] == 1
+    exits = report.read_table(out, "exits_by_year")
+    assert exits["Households"].tolist() == [183, 494, 996, 1291]
+    ledger = report.read_table(out, "ledger")
+    assert len(ledger) == metrics["ledger_figures"] > 150
+
+
+def test_bad_parameter_fails_inside_the_notebook(tmp_path) -> None:
+    with pytest.raises(pm.PapermillExecutionError, match="allowed values: 2015, 2016, 2017, 2018"):
+        _execute("01_incidence_trends", tmp_path, year=2030)
