@@ -41,3 +41,18 @@ def data_copy(tmp_path: Path, repo_root: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(repo_root / "data", target)
     return target
+
+
+@pytest.fixture()
+def edit_csv(data_copy: Path):
+    """Edit one CSV of the data copy: ``edit_csv("published/ledger.csv", func)``; returns the data folder."""
+    import pandas as pd
+
+    def edit(relative: str, change) -> Path:
+        path = data_copy / relative
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        change(frame)
+        frame.to_csv(path, index=False)
+        return data_copy
+
+    return edit

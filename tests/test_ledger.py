@@ -103,15 +103,15 @@ def test_unstated_counts_are_flagged(ledger: pd.DataFrame) -> None:
     assert stated["value_reported"].fillna("").ne("").all()
 
 
-def test_bad_ledger_reports_every_row_and_column(data_copy) -> None:
-    path = data_copy / "published" / "ledger.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[3, "value"] = "about 5"  # line 5 in the file
-    frame.loc[7, "unit"] = "万 元"  # line 9
-    frame.loc[10, "figure_id"] = frame.loc[11, "figure_id"]  # lines 12 and 13 share an id
-    frame.to_csv(path, index=False)
+def test_bad_ledger_reports_every_row_and_column(edit_csv) -> None:
+    def corrupt(frame: pd.DataFrame) -> None:
+        frame.loc[3, "value"] = "about 5"  # line 5 in the file
+        frame.loc[7, "unit"] = "万 元"  # line 9
+        frame.loc[10, "figure_id"] = frame.loc[11, "figure_id"]  # lines 12 and 13 share an id
+
+    data = edit_csv("published/ledger.csv", corrupt)
     with pytest.raises(LedgerError) as info:
-        published.load(data_copy)
+        published.load(data)
     message = str(info.value)
     assert "ledger.csv" in message
     assert re.search(r"row 5, column 'value'", message)
@@ -120,13 +120,13 @@ def test_bad_ledger_reports_every_row_and_column(data_copy) -> None:
     assert "How to fix" in message
 
 
-def test_phrase_not_in_report_is_rejected(data_copy) -> None:
-    path = data_copy / "published" / "ledger.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[0, "source_phrase"] = "报告中没有这句话"
-    frame.to_csv(path, index=False)
+def test_phrase_not_in_report_is_rejected(edit_csv) -> None:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[0, "source_phrase"] = "报告中没有这句话"
+
+    data = edit_csv("published/ledger.csv", change)
     with pytest.raises(LedgerError, match=r"row 2, column 'source_phrase'"):
-        published.load(data_copy)
+        published.load(data)
 
 
 def test_load_returns_a_new_frame() -> None:

@@ -68,12 +68,11 @@ def test_microcredit_average_is_below_the_cap(table: pd.DataFrame) -> None:
     assert row["rhs"] == 50_000 and row["holds"]
 
 
-def test_a_broken_part_whole_is_found_with_its_gap(data_copy) -> None:
-    path = data_copy / "published" / "ledger.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[frame["figure_id"] == "hou_site_jinxiu_pp", "value"] = "160"
-    frame.to_csv(path, index=False)
-    table = published.reconcile(data_copy).set_index("identity")
+def test_a_broken_part_whole_is_found_with_its_gap(edit_csv) -> None:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[frame["figure_id"] == "hou_site_jinxiu_pp", "value"] = "160"
+
+    table = published.reconcile(edit_csv("published/ledger.csv", change)).set_index("identity")
     assert table.loc["reloc_sites_pp", "gap"] == -4
     assert not table.loc["reloc_sites_pp", "holds"]
 
@@ -84,10 +83,10 @@ def test_expressions_are_restricted(expression: str) -> None:
         published.evaluate(expression, {"a": 1.0}, {"x": 1})
 
 
-def test_unknown_figure_in_identity_names_the_row(data_copy) -> None:
-    path = data_copy / "published" / "identities.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[2, "rhs"] = "ov_remaining_households"
-    frame.to_csv(path, index=False)
+def test_unknown_figure_in_identity_names_the_row(edit_csv) -> None:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[2, "rhs"] = "ov_remaining_households"
+
+    data = edit_csv("published/identities.csv", change)
     with pytest.raises(Exception, match=r"identities.csv, row 4.*unknown figure id 'ov_remaining_households'"):
-        published.reconcile(data_copy)
+        published.reconcile(data)

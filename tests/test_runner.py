@@ -59,6 +59,7 @@ def test_manifest(full_run) -> None:
     nb = {n["name"]: n for n in manifest["notebooks"]}["01_incidence_trends"]
     assert nb["status"] == "ok" and nb["wall_seconds"] > 0
     assert nb["parameters"]["year"] == 2018 and nb["parameters"]["out_dir"].endswith("01_incidence_trends")
+    assert nb["metrics"]["remaining_persons"] == 1259
 
 
 def test_executed_notebook_carries_the_numbers(full_run) -> None:
@@ -108,6 +109,11 @@ def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, evalkit
     assert done.returncode == 2
     assert "01_typed: parameter 'ratio' must be float, got str 'abc'" in done.stderr
     assert "01_typed: parameter 'year' = 2031 is not allowed; allowed values: 2015, 2016, 2017, 2018" in done.stderr
+
+
+def test_jobs_must_be_positive(tmp_path, evalkit_cli) -> None:
+    done = _cli(evalkit_cli, "run", "--out", str(tmp_path / "o"), "--jobs", "0")
+    assert done.returncode == 2 and "jobs must be at least 1, got 0" in done.stderr
 
 
 def test_no_notebooks_is_an_error(tmp_path, evalkit_cli) -> None:

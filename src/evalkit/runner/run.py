@@ -21,6 +21,7 @@ from pathlib import Path
 from evalkit import __version__, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, validate
+from evalkit.report.outputs import METRICS_FILE, read_metrics
 from evalkit.runner.execute import execute_one
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
 
@@ -120,6 +121,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _metrics_or_none(folder: Path) -> dict[str, int | float] | None:
+    """A notebook's metrics.json, or None when it wrote none (e.g. it failed early)."""
+    return read_metrics(folder) if (folder / METRICS_FILE).is_file() else None
+
+
 def run(
     year: int | None = None,
     *,
@@ -158,6 +164,10 @@ def run(
     """
     from evalkit.published import latest_year
 
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"jobs must be at least 1, got {jobs}.")
+    if timeout < 1:
+        raise ParameterError(f"timeout must be at least 1 second, got {timeout}.")
     started_at = _now()
     start = time.perf_counter()
     year = latest_year(data_dir or None) if year is None else year
@@ -239,6 +249,7 @@ def run(
                 "out_dir": str(nb.out_dir),
                 "parameters": nb.parameters,
                 **nb.record,
+                "metrics": _metrics_or_none(nb.out_dir),
             }
             for nb in planned
         ],
