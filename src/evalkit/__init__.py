@@ -14,7 +14,19 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-_SUBMODULES = {"paths", "errors", "published", "reference", "params", "plots", "report", "runner", "validation"}
+_SUBMODULES = {
+    "paths",
+    "errors",
+    "published",
+    "reference",
+    "params",
+    "plots",
+    "report",
+    "runner",
+    "validation",
+    "synth",
+    "datasets",
+}
 
 __all__ = sorted(_SUBMODULES | {"__version__"})
 

@@ -1,4 +1,4 @@
-"""Command line: ``evalkit run | params | reconcile``.
+"""Command line: ``evalkit run | params | synth | reconcile``.
 
 Exit status: 0 success; 1 a notebook failed; 2 the user's input was wrong
 (message on stderr, no traceback).
@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", help="notebook name or path, e.g. 01_incidence_trends")
+
+    syn = sub.add_parser("synth", help="write the SYNTHETIC county (places and registry) as CSV files")
+    syn.add_argument("--out", required=True, help="output folder (data/synthetic holds the committed copy)")
+    syn.add_argument("--seed", type=int, default=None, help="random seed (default: the committed data's seed)")
 
     rec = sub.add_parser("reconcile", help="check the published figures' identities")
     rec.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
@@ -97,6 +101,15 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from evalkit import synth
+
+    written = synth.write(args.out, synth.DEFAULT_SEED if args.seed is None else args.seed)
+    for path in written:
+        print(f"wrote {path} (SYNTHETIC)")
+    return 0
+
+
 def _cmd_reconcile(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -116,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("papermill", "traitlets", "nbconvert"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "params": _cmd_params, "reconcile": _cmd_reconcile}
+    handlers = {"run": _cmd_run, "params": _cmd_params, "synth": _cmd_synth, "reconcile": _cmd_reconcile}
     try:
         return handlers[args.command](args)
     except UserInputError as exc:

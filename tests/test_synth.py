@@ -1,0 +1,120 @@
+"""The SYNTHETIC county: exact calibration to the ledger, determinism, consistency."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from evalkit import datasets, paths, published, synth
+
+
+@pytest.fixture(scope="module")
+def county() -> dict[str, pd.DataFrame]:
+    return {name: datasets.load(name) for name in synth.TABLES}
+
+
+def test_committed_files_are_regenerated_byte_for_byte(tmp_path) -> None:
+    written = synth.write(tmp_path)
+    for path in written:
+        committed = paths.data_dir() / "synthetic" / path.name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), path.name
+
+
+def test_another_seed_differs_but_matches_the_ledger() -> None:
+    county = synth.generate(seed=11)
+    assert set(synth.crosscheck(county)["status"]) == {"matches", "not in registry"}
+    assert not county["households"].equals(synth.generate()["households"])
+
+
+def test_every_reproducible_figure_matches(county) -> None:
+    table = synth.crosscheck(county)
+    assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
+    matched = set(table.loc[table["status"] == "matches", "figure_id"])
+    assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
+    assert len(matched) == 31
+    assert len(table) == len(published.load())
+
+
+def test_exit_cohorts_by_hand(county) -> None:
+    hh = county["households"]
+    by_year = hh.groupby(hh["exit_year"].fillna(0))["household_size"].agg(["size", "sum"])
+    assert by_year.loc[2015].tolist() == [183, 424]
+    assert by_year.loc[2016].tolist() == [494, 1204]
+    assert by_year.loc[2017].tolist() == [996, 2398]
+    assert by_year.loc[2018].tolist() == [1291, 2770]
+    assert by_year.loc[0].tolist() == [637, 1259]
+
+
+def test_illness_counts_keep_the_reports_gap(county) -> None:
+    members = county["members"].merge(county["households"][["household_id", "main_cause"]], on="household_id")
+    ill = members.loc[members["main_cause"] == "illness", "health"].value_counts()
+    assert ill.sum() == 2557
+    assert (ill["major"], ill["severe"], ill["chronic"], ill["not_recorded"]) == (343, 42, 2160, 12)
+
+
+def test_places(county) -> None:
+    villages, townships = county["villages"], county["townships"]
+    assert len(villages) == 227 and villages["village_id"].is_unique
+    assert (villages["agri_pop"].sum(), villages["total_pop"].sum()) == (130_000, 165_000)
+    assert (villages["total_pop"] >= villages["agri_pop"]).all()
+    assert townships["unit_type"].value_counts().to_dict() == {"town": 5, "township": 4, "center": 1}
+    houyu = villages.set_index("name_zh").loc["后峪"]
+    assert townships.set_index("township_id").loc[houyu["township_id"], "name_zh"] == "东阳关镇"
+    assert bool(villages.set_index("name_zh").loc["南村", "poor_village"])
+    assert villages["poor_village_exit_year"].value_counts().to_dict() == {2017: 8, 2016: 2}
+    assert villages.loc[~villages["named_in_report"], "name_zh"].str.startswith("示例村").all()
+    assert townships.loc[townships["placeholder"], "name_zh"].str.startswith("示例").all()
+
+
+def test_members_are_consistent(county) -> None:
+    members, hh = county["members"], county["households"]
+    assert len(members) == 8055 and members["person_id"].is_unique
+    sizes = members.groupby("household_id").size()
+    assert sizes.reindex(hh["household_id"]).tolist() == hh["household_size"].tolist()
+    heads = members.loc[members["relation"] == "head"]
+    assert heads["household_id"].is_unique and len(heads) == 3601
+    spouses = members.loc[members["relation"] == "spouse"].merge(heads[["household_id", "sex"]], on="household_id", suffixes=("", "_head"))
+    assert (spouses["sex"] != spouses["sex_head"]).all()  # a registry check offices run
+    age = 2014 - members["birth_year"]
+    assert (members.loc[(age < 16) | (age >= 65), "labour_ability"] == "none").all()
+    assert (members.loc[(age >= 6) & (age <= 15), "schooling"] == "compulsory").all()
+    # causes agree with members (因学 needs a student, 因残 a disabled member)
+    students = set(members.loc[members["schooling"] != "not_in_school", "household_id"])
+    assert hh.loc[hh["main_cause"] == "schooling", "household_id"].isin(students).all()
+    disabled = set(members.loc[members["disabled"], "household_id"])
+    assert hh.loc[hh["main_cause"] == "disability", "household_id"].isin(disabled).all()
+
+
+def test_every_village_has_poor_households(county) -> None:
+    assert county["households"]["village_id"].nunique() == 227
+    assert set(county["households"]["village_id"]) <= set(county["villages"]["village_id"])
+
+
+def test_dictionary_covers_every_column(county) -> None:
+    for name, frame in county.items():
+        described = datasets.describe(name)
+        assert described["column"].tolist() == frame.columns.tolist(), name
+        assert described["meaning_zh"].ne("").all()
+
+
+def test_synthetic_is_said_everywhere(county) -> None:
+    files = sorted((paths.data_dir() / "synthetic").glob("*.csv"))
+    assert files and all(p.name.startswith("synthetic_") for p in files)
+    assert "SYNTHETIC" in (paths.data_dir() / "synthetic" / "README.md").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in county["households"].attrs["notice"]
+
+
+def test_unknown_dataset() -> None:
+    with pytest.raises(Exception, match="available: households, members, townships, villages"):
+        datasets.load("panel_2030")
+
+
+def test_synth_command(tmp_path, evalkit_cli) -> None:
+    import subprocess
+
+    done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--seed", "3"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"synthetic_{t}.csv" for t in sorted(synth.TABLES)]
+    assert "(SYNTHETIC)" in done.stdout
