@@ -81,3 +81,19 @@ def test_incidence_trends_in_english_for_2018(tmp_path) -> None:
 def test_bad_parameter_fails_inside_the_notebook(tmp_path) -> None:
     with pytest.raises(pm.PapermillExecutionError, match="allowed values: 2015, 2016, 2017, 2018"):
         _execute("01_incidence_trends", tmp_path, year=2030)
+
+
+def test_registry_overview_on_the_synthetic_county(tmp_path) -> None:
+    out = _execute("02_registry_overview", tmp_path, year=2017, lang="zh")
+    metrics = report.read_metrics(out)
+    assert metrics["synthetic"] == 1
+    assert metrics["crosscheck_differs"] == 0 and metrics["crosscheck_matches"] == 34
+    assert metrics["registered_persons_end_of_year"] == 8055 - 424 - 1204 - 2398
+    assert metrics["borrowers_to_date"] < 1568  # loans of 2018 are not counted for 2017
+    headcount = report.read_table(out, "headcount")
+    assert headcount["差异"].eq(0).all()
+    assert headcount["年份"].tolist() == [2014, 2015, 2016, 2017]
+    causes = report.read_table(out, "by_cause")
+    assert causes["户数"].sum() == 3601
+    executed = (tmp_path / "02_registry_overview.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,7 +34,8 @@ def test_every_reproducible_figure_matches(county) -> None:
     assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
     assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
-    assert len(matched) == 31
+    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models"} <= matched
+    assert len(matched) == 34
     assert len(table) == len(published.load())
 
 
@@ -107,7 +109,7 @@ def test_synthetic_is_said_everywhere(county) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(Exception, match="available: households, members, townships, villages"):
+    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, townships, truth, villages"):
         datasets.load("panel_2030")
 
 
@@ -116,5 +118,90 @@ def test_synth_command(tmp_path, evalkit_cli) -> None:
 
     done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--seed", "3"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"synthetic_{t}.csv" for t in sorted(synth.TABLES)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"synthetic_{t}.csv" for t in synth.TABLES)
     assert "(SYNTHETIC)" in done.stdout
+
+
+def test_incomes_agree_with_registry_status(county) -> None:
+    panel = county["panel"]
+    assert len(panel) == 3601 * 6 and set(panel["year"]) == set(range(2014, 2020))
+    upto = panel.loc[panel["year"] <= 2018]
+    below = upto["income_pc"] < upto["poverty_line"]
+    assert (below == (upto["status"] == "registered")).all()
+    parts = panel[["wage_pc", "operating_pc", "property_pc", "transfer_pc"]].sum(axis=1)
+    assert (parts - panel["income_pc"]).abs().max() < 0.011
+    transfers = panel[["pension_pc", "dibao_pc", "eco_comp_pc", "other_policy_pc"]].sum(axis=1)
+    assert (transfers - panel["transfer_pc"]).abs().max() < 0.011
+    assert (panel[["wage_pc", "operating_pc", "property_pc", "transfer_pc"]] >= 0).all().all()
+    # exit years in the registry are the first year at or above the line
+    first = upto.loc[~below].groupby("household_id")["year"].min()
+    exits = county["households"].set_index("household_id")["exit_year"].dropna()
+    assert (first.reindex(exits.index) == exits).all()
+
+
+def test_guarantees_met_from_exit(county) -> None:
+    panel = county["panel"]
+    exited = panel.loc[panel["status"] != "registered"]
+    cols = ["food_clothing_secure", "safe_housing", "safe_water", "compulsory_education_ok", "basic_medical_insurance"]
+    assert exited[cols].all().all()
+    assert not panel.loc[panel["status"] == "registered", "safe_housing"].all()  # some registered households still lack it
+
+
+def test_lines_come_from_reference_data(county) -> None:
+    from evalkit import reference
+
+    lines = county["panel"].groupby("year")["poverty_line"].first()
+    assert lines.loc[2014] == 2800 and lines.loc[2019] == 3218
+    assert lines.to_dict() == reference.poverty_lines(allow_interpolated=True).reindex(lines.index).to_dict()
+    flagged = county["panel"].groupby("year")["line_interpolated"].first()
+    assert flagged.to_dict() == {2014: False, 2015: True, 2016: True, 2017: True, 2018: True, 2019: False}
+
+
+def test_loans(county) -> None:
+    loans, hh = county["loans"], county["households"]
+    assert len(loans) == 1568 and loans["household_id"].is_unique
+    assert set(loans["household_id"]) <= set(hh["household_id"])
+    assert loans["amount_yuan"].max() <= 50_000 and loans["amount_yuan"].min() > 0
+    assert loans["amount_yuan"].sum() == 73_200_000  # the report: 7300余万元
+    assert set(loans["model"]) == {"self_development", "partnership", "coop_cooperation", "coop_operation"}
+    assert set(loans["loan_year"]) == {2016, 2017, 2018}
+    active = county["panel"].groupby("household_id")["microcredit_active"].any()
+    assert set(active[active].index) == set(loans["household_id"])
+
+
+def test_truth_table_is_the_average_planted_effect(county) -> None:
+    truth = county["truth"].set_index(["outcome", "group"])["value"]
+    assert truth[("income_pc", "all")] == pytest.approx(truth[("operating_pc", "all")] + truth[("property_pc", "all")], abs=1e-3)
+    assert truth[("property_pc", "model=self_development")] == 0
+    assert truth[("operating_pc", "model=coop_cooperation")] == 0
+    assert 200 < truth[("operating_pc", "all")] < 800
+
+
+def _twfe(panel: pd.DataFrame, households: pd.DataFrame, outcome: str):
+    from linearmodels.panel import PanelOLS
+
+    data = panel.merge(households[["household_id", "village_id"]], on="household_id").set_index(["household_id", "year"])
+    clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
+    fit = PanelOLS(data[outcome], data[["microcredit_active"]].astype(float), entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", clusters=clusters
+    )
+    return float(fit.params.iloc[0]), float(fit.std_errors.iloc[0])
+
+
+@pytest.mark.parametrize("outcome", ["operating_pc", "property_pc"])
+def test_planted_microcredit_effect_is_recovered(county, outcome: str) -> None:
+    estimate, se = _twfe(county["panel"], county["households"], outcome)
+    truth = county["truth"].set_index(["outcome", "group"]).loc[(outcome, "all"), "value"]
+    assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
+
+
+def test_naive_comparison_is_biased(county) -> None:
+    panel = county["panel"]
+    truth = county["truth"].set_index(["outcome", "group"]).loc[("operating_pc", "all"), "value"]
+    post = panel.loc[panel["year"] == 2019].groupby("microcredit_active")["operating_pc"]
+    naive, spread = post.mean(), post.std() / np.sqrt(post.size())
+    difference = naive[True] - naive[False]
+    se = float(np.hypot(spread[True], spread[False]))
+    assert difference - truth > 3 * se  # borrowers had more operating income before any loan
+    estimate, _ = _twfe(panel, county["households"], "operating_pc")
+    assert abs(estimate - truth) < abs(difference - truth) / 5

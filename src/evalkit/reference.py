@@ -21,7 +21,7 @@ from evalkit import paths
 from evalkit.errors import DataError
 from evalkit.validation import read_csv_validated
 
-__all__ = ["thresholds", "threshold"]
+__all__ = ["thresholds", "threshold", "poverty_lines"]
 
 _SCHEMA = pa.DataFrameSchema(
     {
@@ -58,3 +58,42 @@ def threshold(threshold_id: str, data_dir: str | os.PathLike[str] | None = None)
             column="threshold_id",
         )
     return float(table.loc[threshold_id])
+
+
+_LINES_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, unique=True),
+        "line_yuan": pa.Column(float, pa.Check.gt(0)),
+        "kind": pa.Column(str),
+        "price_basis": pa.Column(str),
+        "source": pa.Column(str),
+        "confidence": pa.Column(str, pa.Check.isin(["confirmed", "weak", "interpolated"])),
+    },
+    strict=True,
+    coerce=True,
+)
+
+
+def poverty_lines(data_dir: str | os.PathLike[str] | None = None, *, allow_interpolated: bool = False) -> pd.Series:
+    """National rural poverty line (yuan per person per year, current prices) by year.
+
+    Lines whose ``confidence`` is 'interpolated' are not official values; they
+    are returned only with ``allow_interpolated=True`` (the synthetic county
+    uses them, and says so). The 2010-prices base row is excluded.
+
+    Examples
+    --------
+    >>> poverty_lines().to_dict()
+    {2014: 2800.0, 2019: 3218.0}
+    >>> poverty_lines(allow_interpolated=True).loc[2016]
+    np.float64(2967.2)
+    """
+    table = read_csv_validated(
+        paths.reference_dir(data_dir) / "poverty_lines.csv",
+        _LINES_SCHEMA,
+        hint="edit data/reference/poverty_lines.csv; each line needs a year, a value and a source.",
+    )
+    table = table.loc[table["price_basis"] == "current prices"]
+    if not allow_interpolated:
+        table = table.loc[table["confidence"] != "interpolated"]
+    return table.set_index("year")["line_yuan"].rename("poverty_line")

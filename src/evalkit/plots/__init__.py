@@ -1,6 +1,6 @@
 """Figures and labels in English or Chinese, with a CJK font the project installs."""
 
-from evalkit.plots.figures import exits_figure, incidence_figure, setup, villages_figure
+from evalkit.plots.figures import exits_figure, incidence_figure, income_ratio_figure, setup, villages_figure
 from evalkit.plots.fonts import CJK_FAMILY, cjk_font_path, font_rc, missing_glyphs, register_cjk_font
 from evalkit.plots.labels import LABELS, LANGS, check_lang, label, translate_columns
 
@@ -13,6 +13,7 @@ __all__ = [
     "exits_figure",
     "font_rc",
     "incidence_figure",
+    "income_ratio_figure",
     "label",
     "missing_glyphs",
     "register_cjk_font",

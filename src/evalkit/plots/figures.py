@@ -8,11 +8,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from evalkit.plots.fonts import font_rc
 from evalkit.plots.labels import check_lang, label
 
-__all__ = ["setup", "incidence_figure", "exits_figure", "villages_figure"]
+__all__ = ["setup", "incidence_figure", "exits_figure", "villages_figure", "income_ratio_figure"]
 
 
 def setup(lang: str = "en") -> None:
@@ -73,5 +74,27 @@ def villages_figure(villages: pd.DataFrame, *, lang: str = "en") -> Figure:
     sns.barplot(data=villages, x="year", y="villages", ax=ax, color="#55A868")
     ax.bar_label(ax.containers[0], fmt="%d")
     ax.set(xlabel=label("year", lang), ylabel=label("villages", lang), title=label("title_villages", lang))
+    fig.tight_layout()
+    return fig
+
+
+def income_ratio_figure(panel: pd.DataFrame, *, until: int | None = None, lang: str = "en") -> Figure:
+    """Per-capita income over the year's poverty line, by year and registry status (synthetic data)."""
+    setup(lang)
+    data = panel if until is None else panel.loc[panel["year"] <= until]
+    data = data.assign(
+        ratio=data["income_pc"] / data["poverty_line"],
+        status=data["status"].map(lambda s: label(s, lang)),
+    )
+    order = [label(s, lang) for s in ("registered", "exited_this_year", "exited") if label(s, lang) in set(data["status"])]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    sns.boxplot(data=data, x="year", y="ratio", hue="status", hue_order=order, ax=ax, fliersize=1, log_scale=True)
+    ax.axhline(1.0, ls="--", color="0.3", lw=1)
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
+    ax.set(xlabel=label("year", lang), ylabel=label("income_ratio", lang), title=label("title_income_ratio", lang))
+    ax.legend(title=None, fontsize=8)
+    fig.text(0.01, -0.02, label("synthetic_note", lang), fontsize=8, color="#B22222")
     fig.tight_layout()
     return fig

@@ -28,6 +28,7 @@ PACKAGES = (
     "ipykernel",
     "jupyter_client",
     "pandera",
+    "linearmodels",
     "pyarrow",
     "openpyxl",
     "mplfonts",

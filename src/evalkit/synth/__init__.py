@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.synth.checks import crosscheck
+from evalkit.synth.params import SynthParams
 from evalkit.synth.places import make_places
 from evalkit.synth.registry import make_registry
 from evalkit.synth.targets import targets
@@ -28,16 +29,17 @@ from evalkit.synth.targets import targets
 __all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "crosscheck"]
 
 DEFAULT_SEED = 20190901
-TABLES = ("townships", "villages", "households", "members")
+TABLES = ("townships", "villages", "households", "members", "panel", "loans", "truth", "parameters")
 
 
-def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """Generate the synthetic county (deterministic for a given seed)."""
+def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None) -> dict[str, pd.DataFrame]:
+    """Generate the synthetic county (deterministic for a given seed and parameters)."""
     rng = np.random.default_rng(seed)
+    p = params or SynthParams()
     t = targets()
     townships, villages = make_places(rng, t)
-    households, members = make_registry(rng, t, villages)
-    return {"townships": townships, "villages": villages, "households": households, "members": members}
+    registry = make_registry(rng, t, p, villages)
+    return {"townships": townships, "villages": villages, **registry, "parameters": p.to_frame()}
 
 
 def write(out_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:

@@ -47,26 +47,52 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["hea_major"] = float((ill == "major").sum())
     out["hea_severe"] = float((ill == "severe").sum())
     out["hea_chronic"] = float((ill == "chronic").sum())
+    if "loans" in county:
+        loans = county["loans"]
+        out["fun_microcredit_hh"] = float(loans["household_id"].nunique())
+        out["fun_microcredit"] = float(loans["amount_yuan"].sum())
+        out["fun_models"] = float(loans["model"].nunique())
     return out
+
+
+def _precision(reported: object) -> float:
+    """Size of the last significant place of a reported number: '7300' -> 100, '15' -> 1, '6.2' -> 1.
+
+    Examples
+    --------
+    >>> _precision("7300"), _precision("60"), _precision("15"), _precision("")
+    (100.0, 10.0, 1.0, nan)
+    """
+    text = str(reported) if isinstance(reported, str) else ""
+    if not text.isdigit():
+        return float("nan") if not text else 1.0
+    return float(10 ** (len(text) - len(text.rstrip("0"))))
 
 
 def crosscheck(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every ledger figure with its registry value where the registry can reproduce it.
+
+    A figure the report gives as a lower bound (余, 以上) matches when the
+    registry value is at least the figure and below the next unit of the
+    reported precision (7300余万元: at least 73.0 and under 74.0 million).
 
     Returns
     -------
     pandas.DataFrame
         ``figure_id, indicator_en, ledger_value, registry_value, status`` where
         status is 'matches', 'differs' or 'not in registry' (program, money and
-        infrastructure figures the registry does not hold).
+        infrastructure figures the registry does not yet hold).
     """
     ledger = published.load()
     values = registry_figures(county)
-    table = ledger[["figure_id", "indicator_en", "value"]].rename(columns={"value": "ledger_value"})
+    table = ledger[["figure_id", "indicator_en", "value", "more_than", "value_reported"]].rename(columns={"value": "ledger_value"})
     table["registry_value"] = table["figure_id"].map(values).astype("float64")
+    step = table["ledger_value"] / pd.to_numeric(table["value_reported"], errors="coerce") * table["value_reported"].map(_precision)
+    lower_ok = (table["registry_value"] >= table["ledger_value"]) & (table["registry_value"] < table["ledger_value"] + step)
+    equal = np.isclose(table["registry_value"], table["ledger_value"])
     table["status"] = np.select(
-        [table["registry_value"].isna(), np.isclose(table["registry_value"], table["ledger_value"])],
+        [table["registry_value"].isna(), np.where(table["more_than"], lower_ok, equal)],
         ["not in registry", "matches"],
         "differs",
     )
-    return table
+    return table.drop(columns=["more_than", "value_reported"])

@@ -1,13 +1,19 @@
-"""Synthetic registry of poor households (建档立卡) and their members.
+"""The synthetic registry (建档立卡) and its income panel, drawn from the rural population.
 
-Calibrated exactly to the ledger: households and persons in total and by exit
-year (and still registered), every village with at least one poor household,
-and the persons registered through illness with the report's counts of major,
-severe and chronic illness (which leave 12 of the 2,557 without a recorded
-illness: the report's own figures do not add up, and the synthetic data keeps
-that rather than hiding it). Members carry relation, sex, birth year,
-education, schooling, labour ability, health and disability, drawn so that they
-are consistent with age and with the household's cause of poverty.
+Sequence (each step in its own module):
+
+1. places and rural households with their members (:mod:`~evalkit.synth.population`);
+2. households poor in 2014, with an intended year of crossing the line, and
+   incomes by component for everyone (:mod:`~evalkit.synth.income`);
+3. microcredit borrowing chosen on observed characteristics, with planted
+   effects added to incomes (:mod:`~evalkit.synth.microcredit`);
+4. each household's observed exit cohort: the year its income reaches the line
+   and stays there to 2018 (or none by 2018);
+5. the registry drawn from those cohorts with every published count exact
+   (:mod:`~evalkit.synth.selection`).
+
+Registry incomes are therefore consistent with status: below the year's line
+before the exit year, at or above it from the exit year to 2018.
 """
 
 from __future__ import annotations
@@ -15,145 +21,319 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit import paths
-from evalkit.synth._alloc import round_to_total, sizes_with_total, subset_with_sum
+from evalkit import reference
+from evalkit.synth.income import COMPONENTS, intended_paths, split_components
+from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_effects
+from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
+from evalkit.synth.population import make_population
+from evalkit.synth.selection import select_registry
 from evalkit.synth.targets import Targets
 
-__all__ = ["make_registry", "causes"]
+__all__ = ["make_registry", "REMAINING"]
 
-REMAINING = 0  # exit_year code for households still registered (stored as missing)
-
-
-def causes() -> pd.DataFrame:
-    """Causes of poverty (致贫原因) with codes, from ``data/reference/poverty_causes.csv``."""
-    return pd.read_csv(paths.reference_dir() / "poverty_causes.csv", encoding="utf-8")
+REMAINING = 0  # cohort code of households still registered at the end of 2018
+_HARD = ("illness", "disability", "lack_labour")
 
 
-def _households(rng: np.random.Generator, t: Targets, villages: pd.DataFrame) -> pd.DataFrame:
-    cohorts = sorted(t.exits_households) + [REMAINING]
-    n_by = {**t.exits_households, REMAINING: t.households - sum(t.exits_households.values())}
-    p_by = {**t.exits_persons, REMAINING: t.persons - sum(t.exits_persons.values())}
-    exit_code = np.concatenate([np.full(n_by[c], c) for c in cohorts])
-    size = np.concatenate([sizes_with_total(rng, n_by[c], p_by[c]) for c in cohorts])
-    order = rng.permutation(exit_code.size)
-    exit_code, size = exit_code[order], size[order]
-    # every village has poor households; poor villages and larger villages have more
-    weight = villages["agri_pop"].to_numpy() * np.where(villages["poor_village"], 2.5, 1.0)
-    per_village = round_to_total(weight, t.households, minimum=1)
-    village = rng.permutation(np.repeat(villages["village_id"].to_numpy(), per_village))
-    # causes: illness households hold exactly the persons registered through illness
-    later = np.select([exit_code == REMAINING, exit_code >= 2018, exit_code >= 2017], [3.0, 2.0, 1.5], 1.0)
-    illness = subset_with_sum(rng, size, t.illness_persons, later)
-    table = causes()
-    others = table.loc[table["code"] != "illness"]
-    share = others["synthetic_share"].to_numpy(dtype=float)
-    cause = np.where(illness, "illness", rng.choice(others["code"].to_numpy(), size=size.size, p=share / share.sum()))
-    return pd.DataFrame(
-        {
-            "household_id": [f"H{i + 1:05d}" for i in range(size.size)],
-            "village_id": village,
-            "household_size": size,
-            "main_cause": cause,
-            "identification_year": t.base_year,
-            "exit_year": pd.array(np.where(exit_code == REMAINING, pd.NA, exit_code), dtype="Int64"),
-        }
+def _baseline_poor(rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, villages: pd.DataFrame, n: int) -> np.ndarray:
+    """Boolean mask of households poor in 2014: at least three per village, weighted by hardship."""
+    poor_village = hh["village_id"].map(villages.set_index("village_id")["poor_village"]).to_numpy()
+    weight = np.where(poor_village, p.poor_village_weight, 1.0)
+    weight = weight * (1 + 0.8 * hh["hardship"].isin(_HARD).to_numpy()) * np.exp(-p.poor_size_penalty * hh["household_size"].to_numpy())
+    noise = rng.random(len(hh)) ** (1.0 / weight)  # weighted sampling without replacement (Efraimidis–Spirakis keys)
+    order = pd.DataFrame({"v": hh["village_id"].to_numpy(), "key": -noise}).sort_values(["v", "key"], kind="stable")
+    first3 = order.groupby("v").head(3).index.to_numpy()
+    mask = np.zeros(len(hh), dtype=bool)
+    mask[first3] = True
+    rest = np.flatnonzero(~mask)
+    mask[rest[np.argsort(-noise[rest], kind="stable")[: n - first3.size]]] = True
+    return mask
+
+
+def _intended_crossing(rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, poor: np.ndarray, counts: dict[int, int]) -> np.ndarray:
+    """Fractional crossing year for baseline-poor households, faster for more workers and fewer hardships."""
+    speed = (
+        2.0 * hh["workers"].to_numpy() / hh["household_size"].to_numpy()
+        + 0.3 * hh["head_education"].to_numpy()
+        - 0.8 * hh["hardship"].isin(_HARD).to_numpy()
+        + p.speed_per_person * hh["household_size"].to_numpy()
+        + rng.normal(0, 0.6, len(hh))
     )
+    idx = np.flatnonzero(poor)
+    idx = idx[np.argsort(-speed[idx], kind="stable")]
+    crossing = np.full(len(hh), np.nan)
+    start = 0
+    for cohort, k in counts.items():
+        block = idx[start : start + k]
+        if cohort == REMAINING:
+            crossing[block] = rng.uniform(2019.1, 2024.0, block.size)
+        else:
+            crossing[block] = rng.uniform(cohort - 0.9, cohort - 0.1, block.size)
+        start += k
+    return crossing
 
 
-def _members(rng: np.random.Generator, t: Targets, households: pd.DataFrame) -> pd.DataFrame:
-    size = households["household_size"].to_numpy()
-    hh_index = np.repeat(np.arange(size.size), size)
-    position = np.arange(hh_index.size) - np.repeat(np.cumsum(size) - size, size)
-    n = hh_index.size
-    u = rng.random(n)
-    relation = np.select(
-        [position == 0, (position == 1) & (u < 0.8), u < 0.70, u < 0.85],
-        ["head", "spouse", "child", "grandchild"],
-        "parent",
-    )
-    head_birth = np.clip(np.round(rng.normal(1960, 12, size.size)), 1930, 1994).astype(int)[hh_index]
-    offset = np.select(
-        [relation == "head", relation == "spouse", relation == "child", relation == "grandchild"],
-        [0, np.round(rng.normal(2, 3, n)), rng.integers(20, 36, n), rng.integers(42, 56, n)],
-        -rng.integers(20, 31, n),
-    )
-    birth = np.clip(head_birth + offset, 1920, t.base_year).astype(int)
-    head_male = (rng.random(size.size) < 0.86)[hh_index]
-    sex = np.select(
-        [relation == "head", relation == "spouse"],
-        [np.where(head_male, "male", "female"), np.where(head_male, "female", "male")],
-        np.where(rng.random(n) < 0.5, "male", "female"),
-    )
-    age = t.base_year - birth
-    edu_draw = rng.random(n)
-    education = np.select(
-        [age < 6, age < 16, birth < 1955],
-        [
-            "preschool_age",
-            "in_compulsory",
-            np.where(edu_draw < 0.35, "illiterate", np.where(edu_draw < 0.85, "primary", "junior_secondary")),
-        ],
-        np.select([edu_draw < 0.08, edu_draw < 0.40, edu_draw < 0.85, edu_draw < 0.95], ["illiterate", "primary", "junior_secondary", "senior_secondary"], "tertiary"),
-    )
-    schooling = np.select(
-        [(age >= 6) & (age <= 15), (age >= 16) & (age <= 18) & (rng.random(n) < 0.8), (age >= 19) & (age <= 22) & (rng.random(n) < 0.25)],
-        ["compulsory", "upper_secondary", "tertiary"],
-        "not_in_school",
-    )
-    # health: exactly the report's counts among members of illness households
-    cause = households["main_cause"].to_numpy()[hh_index]
+def _observed_cohort(total: np.ndarray, lines: np.ndarray, years: tuple[int, ...]) -> np.ndarray:
+    """Exit cohort from incomes 2014–2018: year of crossing for good, REMAINING, or -1 (not eligible)."""
+    upto = years.index(2018) + 1
+    below = total[:, :upto] < lines[None, :upto]
+    k = below.sum(axis=1)  # years below the line, counted from 2014
+    monotone = below[np.arange(below.shape[0]), np.maximum(k - 1, 0)] & (np.cumsum(~below, axis=1)[:, -1] == upto - k)
+    prefix = np.all(below == (np.arange(upto)[None, :] < k[:, None]), axis=1)
+    cohort = np.where(k == upto, REMAINING, years[0] + k)
+    return np.where(prefix & monotone & (k >= 1), cohort, -1)
+
+
+def _health_and_labour(rng: np.random.Generator, t: Targets, members: pd.DataFrame, cause: np.ndarray) -> pd.DataFrame:
+    """Health (exact illness counts in illness households) and labour ability of registry members."""
+    n = len(members)
+    age = t.base_year - members["birth_year"].to_numpy()
     health = np.full(n, "healthy", dtype=object)
-    ill_members = np.flatnonzero(cause == "illness")
-    not_recorded = t.illness_persons - (t.illness_major + t.illness_severe + t.illness_chronic)
-    prefer_heads = np.where(position[ill_members] == 0, 0.2, 1.0)  # heads are rarely the unrecorded ones
-    draw = rng.choice(ill_members, size=ill_members.size, replace=False, p=prefer_heads / prefer_heads.sum())
-    labels = np.repeat(
-        ["not_recorded", "severe", "major", "chronic"],
-        [max(not_recorded, 0), t.illness_severe, t.illness_major, t.illness_chronic],
-    )
+    ill = np.flatnonzero(cause == "illness")
+    head = members["relation"].to_numpy() == "head"
+    weight = np.where(head[ill], 0.2, 1.0)
+    draw = rng.choice(ill, size=ill.size, replace=False, p=weight / weight.sum())
+    unrecorded = t.illness_persons - (t.illness_major + t.illness_severe + t.illness_chronic)
+    labels = np.repeat(["not_recorded", "severe", "major", "chronic"], [max(unrecorded, 0), t.illness_severe, t.illness_major, t.illness_chronic])
     health[draw[: labels.size]] = labels
     others = np.flatnonzero(cause != "illness")
-    chronic_p = np.where(age[others] >= 50, 0.22, 0.04)
-    health[others[rng.random(others.size) < chronic_p]] = "chronic"
-    # disability: at least one adult in each disability household
-    disabled = rng.random(n) < np.where(age >= 16, 0.025, 0.01)
-    dis_hh = np.flatnonzero(households["main_cause"].to_numpy() == "disability")
-    first_adult = pd.Series(np.arange(n)).groupby(hh_index).first().to_numpy()  # head row of each household
-    disabled[first_adult[dis_hh]] = True
+    health[others[rng.random(others.size) < np.where(age[others] >= 50, 0.22, 0.04)]] = "chronic"
+    disabled = members["disabled"].to_numpy()
+    schooling = members["schooling"].to_numpy()
     labour = np.select(
         [(age < 16) | (age >= 65) | (schooling != "not_in_school"), disabled | np.isin(health, ["major", "severe"]), health == "chronic"],
         ["none", "lost", "weak"],
         "able",
     )
-    return pd.DataFrame(
+    return members.assign(health=health, labour_ability=labour)
+
+
+def _guarantees(rng: np.random.Generator, years: tuple[int, ...], exit_year: np.ndarray) -> dict[str, np.ndarray]:
+    """Two assurances, three guarantees (+ water) by household and year; all met from the exit year on."""
+    n, yrs = exit_year.size, np.asarray(years)
+    last = np.where(exit_year > 0, exit_year, 2019)
+
+    def fixed_by(share_unmet: float) -> np.ndarray:
+        unmet = rng.random(n) < share_unmet
+        when = np.floor(rng.uniform(2015, last + 1)).astype(int)
+        when = np.minimum(when, last)
+        return np.where(unmet, when, 0)
+
+    out = {}
+    for name, share in (("food_clothing_secure", 0.05), ("safe_housing", 0.35), ("safe_water", 0.25)):
+        when = fixed_by(share)
+        out[name] = yrs[None, :] >= when[:, None]
+    out["compulsory_education_ok"] = np.ones((n, yrs.size), dtype=bool)
+    insured_from = np.where(rng.random(n) < 0.92, 2014, np.where(rng.random(n) < 0.6, 2015, 2016))
+    out["basic_medical_insurance"] = yrs[None, :] >= np.minimum(insured_from, last)[:, None]
+    return out
+
+
+def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Return the registry tables: households, members, panel, loans, truth (microcredit)."""
+    if p.microcredit_loan_total < t.microcredit_loans_at_least:
+        raise ValueError(f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan")
+    lines = reference.poverty_lines(allow_interpolated=True).reindex(p.years).to_numpy()
+    if np.isnan(lines).any():
+        raise ValueError(f"data/reference/poverty_lines.csv lacks a line for one of {p.years}")
+    pop, pop_members = make_population(rng, t, p, villages)
+    exits = dict(sorted(t.exits_households.items()))
+    remaining = t.households - sum(exits.values())
+    last = max(exits)
+    pool = {c: int(np.ceil((p.pool_slack_late if c == last else p.pool_slack) * k)) for c, k in exits.items()}
+    pool[REMAINING] = int(np.ceil(p.pool_slack_late * remaining)) + p.never_registered_poor_households
+    poor = _baseline_poor(rng, p, pop, villages, sum(pool.values()))
+    crossing = _intended_crossing(rng, p, pop, poor, pool)
+    design = intended_paths(rng, p, lines, poor, np.nan_to_num(crossing, nan=2014.5))
+    hard = pop["hardship"].isin(["illness", "disability"]).to_numpy()
+    dibao = poor & ((pop["workers"].to_numpy() == 0) | hard) & (rng.random(len(pop)) < 0.5)
+    comps = split_components(rng, p, pop, design, lines, dibao)
+    borrows, start, model, propensity = assign_borrowing(rng, p, pop, poor, comps["operating"][:, 0], 0.5)
+    tau_op, tau_div = planted_effects(rng, p, pop, model)
+    size = pop["household_size"].to_numpy()
+    active = (np.asarray(p.years)[None, :] >= start[:, None]) & borrows[:, None]
+    observed = {k: v.copy() for k, v in comps.items()}
+    observed["operating"] += active * (tau_op / size)[:, None]
+    observed["property"] += active * (tau_div / size)[:, None]
+    observed = {k: np.round(v, 2) for k, v in observed.items()}  # decide status on the values the panel stores
+    total = _income(observed)
+    cohort = _observed_cohort(total, lines, p.years)
+    persons = {**{c: t.exits_persons[c] for c in exits}, REMAINING: t.persons - sum(t.exits_persons.values())}
+    chosen = select_registry(
+        rng,
+        cohort,
+        pop["hardship"].to_numpy() == "illness",
+        borrows,
+        size,
+        pop["village_id"].to_numpy(),
+        households={**exits, REMAINING: remaining},
+        persons=persons,
+        illness_persons=t.illness_persons,
+        borrowers=t.microcredit_households,
+    )
+    chosen = rng.permutation(chosen)
+    ids = np.array([f"H{i + 1:05d}" for i in range(chosen.size)])
+    exit_year = cohort[chosen]
+    households = pd.DataFrame(
         {
-            "person_id": [f"P{i + 1:05d}" for i in range(n)],
-            "household_id": households["household_id"].to_numpy()[hh_index],
-            "relation": relation,
-            "sex": sex,
-            "birth_year": birth,
-            "education": education,
-            "schooling": schooling,
-            "labour_ability": labour,
-            "health": health,
-            "disabled": disabled,
+            "household_id": ids,
+            "village_id": pop["village_id"].to_numpy()[chosen],
+            "household_size": size[chosen],
+            "main_cause": pop["hardship"].to_numpy()[chosen],
+            "identification_year": t.base_year,
+            "exit_year": pd.array(np.where(exit_year == REMAINING, pd.NA, exit_year), dtype="Int64"),
         }
     )
+    # members of the registry, in household order
+    position = pd.Series(np.arange(chosen.size), index=chosen)
+    mem = pop_members.loc[pop_members["_hh"].isin(chosen)].copy()
+    mem["_order"] = mem["_hh"].map(position)
+    mem = mem.sort_values(["_order"], kind="stable")
+    cause = households["main_cause"].to_numpy()[mem["_order"].to_numpy()]
+    mem = _health_and_labour(rng, t, mem.reset_index(drop=True), cause)
+    members = pd.DataFrame(
+        {
+            "person_id": [f"P{i + 1:05d}" for i in range(len(mem))],
+            "household_id": ids[mem["_order"].to_numpy()],
+            "relation": mem["relation"].to_numpy(),
+            "sex": mem["sex"].to_numpy(),
+            "birth_year": mem["birth_year"].to_numpy(),
+            "education": mem["education"].to_numpy(),
+            "schooling": mem["schooling"].to_numpy(),
+            "labour_ability": mem["labour_ability"].to_numpy(),
+            "health": mem["health"].to_numpy(),
+            "disabled": mem["disabled"].to_numpy(),
+        }
+    )
+    households = _schooling_needs_a_student(rng, households, members)
+    panel = _panel(rng, p, ids, chosen, exit_year, observed, lines, active)
+    registry_borrowers = borrows[chosen]
+    loans_frame = pd.DataFrame(
+        {
+            "household_id": ids[registry_borrowers],
+            "loan_year": start[chosen][registry_borrowers],
+            "loan_model": model[chosen][registry_borrowers],
+        }
+    )
+    risk = hard[chosen][registry_borrowers].astype(float) + (pop["workers"].to_numpy()[chosen][registry_borrowers] == 0)
+    loans = loans_table(rng, p, loans_frame, risk).sort_values("household_id", kind="stable").reset_index(drop=True)
+    loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
+    truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
+    return {"households": households, "members": members, "panel": panel, "loans": loans, "truth": truth}
 
 
-def make_registry(rng: np.random.Generator, t: Targets, villages: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (households, members) calibrated to the targets."""
-    households = _households(rng, t, villages)
-    members = _members(rng, t, households)
-    return _schooling_needs_a_student(rng, households, members), members
+def _transfer(comp: dict[str, np.ndarray]) -> np.ndarray:
+    return np.round(comp["pension"] + comp["dibao"] + comp["eco_comp"] + comp["other_policy"], 2)
+
+
+def _income(comp: dict[str, np.ndarray]) -> np.ndarray:
+    """Per-capita net income: wage + operating + property + transfers, to the fen."""
+    return np.round(comp["wage"] + comp["operating"] + comp["property"] + _transfer(comp), 2)
 
 
 def _schooling_needs_a_student(rng: np.random.Generator, households: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Move the 'schooling' cause to households that have a member in school (same count)."""
-    has_student = households["household_id"].isin(members.loc[members["schooling"] != "not_in_school", "household_id"])
+    """Registry cause 'schooling' only where a member is in school; other causes keep their counts."""
+    has_student = households["household_id"].isin(members.loc[members["schooling"] != "not_in_school", "household_id"]).to_numpy()
     cause = households["main_cause"].to_numpy().copy()
-    wrong = np.flatnonzero((cause == "schooling") & ~has_student.to_numpy())
-    pool = np.flatnonzero(has_student.to_numpy() & ~np.isin(cause, ["illness", "disability", "schooling"]))
+    wrong = np.flatnonzero((cause == "schooling") & ~has_student)
+    pool = np.flatnonzero(has_student & ~np.isin(cause, ["illness", "disability", "schooling"]))
     take = rng.choice(pool, size=min(wrong.size, pool.size), replace=False)
     cause[wrong[: take.size]], cause[take] = cause[take], "schooling"
     return households.assign(main_cause=cause)
+
+
+def _panel(
+    rng: np.random.Generator,
+    p: SynthParams,
+    ids: np.ndarray,
+    chosen: np.ndarray,
+    exit_year: np.ndarray,
+    observed: dict[str, np.ndarray],
+    lines: np.ndarray,
+    active: np.ndarray,
+) -> pd.DataFrame:
+    years = np.asarray(p.years)
+    n, k = chosen.size, years.size
+    comp = {name: observed[name][chosen] for name in COMPONENTS}
+    transfer = _transfer(comp)
+    income = _income(comp)
+    exit_code = np.where(exit_year == REMAINING, 0, exit_year)
+    status = np.where(
+        (exit_code[:, None] > 0) & (years[None, :] >= exit_code[:, None]),
+        np.where(years[None, :] == exit_code[:, None], "exited_this_year", "exited"),
+        "registered",
+    )
+    guarantees = _guarantees(rng, p.years, exit_code)
+    interpolated = reference.poverty_lines().reindex(years).isna().to_numpy()
+    frame = pd.DataFrame(
+        {
+            "household_id": np.repeat(ids, k),
+            "year": np.tile(years, n),
+            "poverty_line": np.tile(lines, n),
+            "line_interpolated": np.tile(interpolated, n),
+            "status": status.ravel(),
+            "income_pc": income.ravel(),
+            "wage_pc": comp["wage"].ravel(),
+            "operating_pc": comp["operating"].ravel(),
+            "property_pc": comp["property"].ravel(),
+            "transfer_pc": np.round(transfer, 2).ravel(),
+            "pension_pc": comp["pension"].ravel(),
+            "dibao_pc": comp["dibao"].ravel(),
+            "eco_comp_pc": comp["eco_comp"].ravel(),
+            "other_policy_pc": comp["other_policy"].ravel(),
+            "microcredit_active": active[chosen].ravel(),
+        }
+    )
+    for name, grid in guarantees.items():
+        frame[name] = grid.ravel()
+    return frame
+
+
+def _truth(
+    p: SynthParams,
+    ids: np.ndarray,
+    chosen: np.ndarray,
+    size: np.ndarray,
+    start: np.ndarray,
+    model: np.ndarray,
+    tau_op: np.ndarray,
+    tau_div: np.ndarray,
+    borrows: np.ndarray,
+    propensity: np.ndarray,
+) -> pd.DataFrame:
+    """Planted microcredit effects averaged over registry borrowers' post-loan years (the ATT)."""
+    b = chosen[borrows[chosen]]
+    years = np.asarray(p.years)
+    post = years[None, :] >= start[b][:, None]
+    weights = post.sum(axis=1)  # post-loan years per borrower in 2014-2019
+    per_capita_op, per_capita_div = tau_op[b] / size[b], tau_div[b] / size[b]
+    rows = []
+
+    def add(group: str, mask: np.ndarray) -> None:
+        w = weights[mask]
+        for outcome, values in (
+            ("operating_pc", per_capita_op[mask]),
+            ("property_pc", per_capita_div[mask]),
+            ("income_pc", per_capita_op[mask] + per_capita_div[mask]),
+        ):
+            rows.append(
+                {
+                    "program": "microcredit",
+                    "outcome": outcome,
+                    "estimand": "ATT over borrower post-loan years (2016-2019)",
+                    "group": group,
+                    "value": float(np.average(values, weights=w)),
+                    "unit": "yuan per person per year",
+                    "n_units": int(mask.sum()),
+                    "n_obs": int(w.sum()),
+                }
+            )
+
+    add("all", np.ones(b.size, dtype=bool))
+    for code in MICROCREDIT_MODELS:
+        add(f"model={code}", model[b] == code)
+    for year in p.microcredit_years:
+        add(f"loan_year={year}", start[b] == year)
+    frame = pd.DataFrame(rows)
+    frame["value"] = frame["value"].round(4)
+    return frame

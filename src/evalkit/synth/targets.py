@@ -32,6 +32,8 @@ class Targets:
     illness_severe: int
     illness_chronic: int
     base_year: int
+    microcredit_households: int
+    microcredit_loans_at_least: int
 
 
 def targets() -> Targets:
@@ -59,4 +61,6 @@ def targets() -> Targets:
         illness_severe=int(f("hea_severe")),
         illness_chronic=int(f("hea_chronic")),
         base_year=base_year,
+        microcredit_households=int(f("fun_microcredit_hh")),
+        microcredit_loans_at_least=int(f("fun_microcredit")),
     )

@@ -1,0 +1,91 @@
+"""Every assumption of the synthetic county that is not a published figure.
+
+Published figures (counts, totals) come from the ledger (:mod:`evalkit.synth.targets`);
+poverty lines from ``data/reference/poverty_lines.csv``. What remains — shapes
+of distributions, selection strengths, the planted effects — is here, in one
+object, written next to the data as ``synthetic_parameters.csv`` so that users
+see exactly what was assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+__all__ = ["SynthParams", "MICROCREDIT_MODELS"]
+
+#: Microcredit models named by the report, with their assumed shares.
+MICROCREDIT_MODELS: dict[str, tuple[str, str, float]] = {
+    "self_development": ("贫困户自我发展", "household self-development", 0.45),
+    "partnership": ("贫困户用合伙发展", "household partnership", 0.15),
+    "coop_cooperation": ("户贷社管合作发展", "household-borrowed, cooperative-managed cooperation", 0.25),
+    "coop_operation": ("户贷社管合营发展", "household-borrowed, cooperative-managed joint operation", 0.15),
+}
+
+
+@dataclass(frozen=True)
+class SynthParams:
+    """Assumptions of the synthetic county (all amounts in yuan per year unless noted)."""
+
+    years: tuple[int, ...] = (2014, 2015, 2016, 2017, 2018, 2019)
+    mean_household_size: float = 3.05
+    # baseline poverty: households poor in 2014 = registry quotas inflated by this slack, plus the never-registered poor
+    pool_slack: float = 1.3
+    pool_slack_late: float = 2.3  # 2018 and still-registered cohorts lose households to earlier exits once loans start
+    speed_per_person: float = 0.25
+    illness_weight: float = 0.16
+    illness_weight_per_elderly: float = 0.05
+    never_registered_poor_households: int = 330
+    poor_village_weight: float = 2.5
+    poor_size_penalty: float = 0.4
+    # income paths (log distance to the line)
+    start_gap_low: float = 0.08
+    start_gap_high: float = 0.60
+    path_noise_sd: float = 0.012
+    nonpoor_margin_scale: float = 0.55
+    nonpoor_growth_low: float = 0.02
+    nonpoor_growth_high: float = 0.08
+    # components
+    operating_share_a: float = 2.0
+    operating_share_b: float = 5.0
+    operating_year_step: float = 60.0
+    operating_noise_sd: float = 60.0
+    operating_floor: float = 250.0
+    pension_per_elderly: float = 1000.0
+    pension_growth: float = 0.06
+    property_share: float = 0.3
+    other_policy_low: float = 80.0
+    other_policy_high: float = 220.0
+    dibao_share_of_line: float = 0.30
+    # microcredit (household-level effects, yuan per household per year)
+    microcredit_years: tuple[int, ...] = (2016, 2017, 2018)
+    microcredit_loan_total: int = 73_200_000
+    microcredit_cap: int = 50_000
+    microcredit_share_at_cap: float = 0.85
+    effect_operating_self: float = 1200.0
+    effect_operating_partnership: float = 900.0
+    effect_operating_coop_operation: float = 300.0
+    effect_dividend_coop_cooperation: float = 1500.0
+    effect_dividend_coop_operation: float = 1200.0
+    effect_sd_share: float = 0.25
+    effect_per_extra_worker: float = 0.15
+    # selection into borrowing (logit coefficients)
+    borrow_intercept: float = -0.2
+    borrow_per_worker: float = 0.55
+    borrow_per_1000_operating: float = 0.45
+    borrow_hardship_illness_disability: float = -1.2
+    borrow_head_education: float = 0.3
+    notes: dict[str, str] = field(
+        default_factory=lambda: {
+            "incomes": "per-capita net income = wage + operating + property + transfers (pension, minimum living allowance, ecological compensation, other policy payments)",
+            "status": "registry households are below the year's line before their exit year and at or above it from the exit year to 2018",
+            "effects": "microcredit raises operating income (self-development, partnership, joint operation) or pays cooperative dividends counted as property income (cooperation, joint operation), from the loan year on, constant over time",
+        }
+    )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter: name, value (as text)."""
+        items = [(k, v if isinstance(v, str) else repr(v)) for k, v in asdict(self).items() if k != "notes"]
+        items += [(f"note_{k}", v) for k, v in self.notes.items()]
+        return pd.DataFrame(items, columns=["parameter", "value"])
