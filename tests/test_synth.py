@@ -34,8 +34,8 @@ def test_every_reproducible_figure_matches(county) -> None:
     assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
     assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
-    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models"} <= matched
-    assert len(matched) == 34
+    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models", "dp_screened_hh", "dp_screened_pp"} <= matched
+    assert len(matched) == 36
     assert len(table) == len(published.load())
 
 
@@ -124,6 +124,7 @@ def test_synth_command(tmp_path, evalkit_cli) -> None:
 
 def test_incomes_agree_with_registry_status(county) -> None:
     panel = county["panel"]
+    assert str(county["parameters"].set_index("parameter").loc["attempt", "value"]) == "0"
     assert len(panel) == 3601 * 6 and set(panel["year"]) == set(range(2014, 2020))
     upto = panel.loc[panel["year"] <= 2018]
     below = upto["income_pc"] < upto["poverty_line"]
@@ -205,3 +206,60 @@ def test_naive_comparison_is_biased(county) -> None:
     assert difference - truth > 3 * se  # borrowers had more operating income before any loan
     estimate, _ = _twfe(panel, county["households"], "operating_pc")
     assert abs(estimate - truth) < abs(difference - truth) / 5
+
+
+def test_2019_statuses_follow_incomes(county) -> None:
+    y19 = county["panel"].loc[county["panel"]["year"] == 2019]
+    below = y19["income_pc"] < y19["poverty_line"]
+    assert (below == y19["status"].isin(["registered", "returned"])).all()
+    assert set(y19["status"]) == {"registered", "exited_this_year", "exited", "returned"}
+
+
+def test_report_screening_rule_flags_exactly_18_households_40_people(county) -> None:
+    from evalkit.risk import ReportRule, report_rule_flags
+
+    rule = ReportRule.from_ledger()
+    assert (rule.income_below, rule.transfer_share_above) == (4000.0, 0.5)
+    flags = report_rule_flags(county["panel"], 2018, rule)
+    flagged = flags.loc[flags["flagged"], "household_id"]
+    sizes = county["households"].set_index("household_id")["household_size"]
+    assert (flagged.size, int(sizes.loc[flagged].sum())) == (18, 40)
+    # independent check of one flagged household against the raw panel
+    one = county["panel"].loc[county["panel"]["household_id"] == flagged.iloc[0]].set_index("year")
+    assert one.loc[2016, "income_pc"] > one.loc[2017, "income_pc"] > one.loc[2018, "income_pc"]
+    assert one.loc[2018, "income_pc"] < 4000 and one.loc[2018, "transfer_pc"] > 0.5 * one.loc[2018, "income_pc"]
+    assert bool(one.loc[2018, "major_event"])
+
+
+def _auc(score: np.ndarray, outcome: np.ndarray) -> float:
+    """Area under the ROC curve by the rank-sum formula (ties get average ranks)."""
+    ranks = pd.Series(score).rank().to_numpy()
+    positives = outcome.astype(bool)
+    n1, n0 = positives.sum(), (~positives).sum()
+    return float((ranks[positives].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def test_returns_are_rare_and_predictable_from_risk_factors(county) -> None:
+    import statsmodels.api as sm
+
+    panel = county["panel"]
+    exited = panel.loc[(panel["year"] == 2019) & panel["status"].isin(["exited", "returned"]), ["household_id", "status"]]
+    y18 = panel.loc[panel["year"] == 2018].set_index("household_id")
+    y16 = panel.loc[panel["year"] == 2016].set_index("household_id")
+    hh = county["households"].set_index("household_id")
+    ids = exited["household_id"].to_numpy()
+    X = pd.DataFrame(
+        {
+            "illness": (hh.loc[ids, "main_cause"] == "illness").to_numpy(float),
+            "transfer_share": (y18.loc[ids, "transfer_pc"] / y18.loc[ids, "income_pc"]).to_numpy(),
+            "income_change": (np.log(y18.loc[ids, "income_pc"]) - np.log(y16.loc[ids, "income_pc"])).to_numpy(),
+            "small_household": (hh.loc[ids, "household_size"] <= 2).to_numpy(float),
+        }
+    )
+    y = (exited["status"] == "returned").to_numpy(float)
+    assert 0.002 < y.mean() < 0.03  # rare, as returns were
+    fit = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    assert fit.params["income_change"] < 0 and fit.pvalues["income_change"] < 0.01
+    assert _auc(fit.predict(sm.add_constant(X)), y) > 0.85
+    truth = county["truth"].set_index(["outcome", "group"])["value"]
+    assert truth[("returned_2019", "all exited")] == pytest.approx(y.mean(), abs=1e-6)

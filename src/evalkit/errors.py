@@ -17,6 +17,7 @@ __all__ = [
     "ParameterError",
     "NotebookNotFoundError",
     "MetricsError",
+    "CalibrationError",
     "FontError",
     "EvalkitWarning",
 ]
@@ -82,6 +83,10 @@ class NotebookNotFoundError(UserInputError):
 
 class MetricsError(EvalkitError):
     """A metric key or value cannot be written to ``metrics.json``."""
+
+
+class CalibrationError(EvalkitError):
+    """A synthetic draw could not meet its published counts exactly (the generator retries)."""
 
 
 class FontError(ConfigurationError):

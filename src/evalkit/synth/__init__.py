@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import CalibrationError
 from evalkit.synth.checks import crosscheck
 from evalkit.synth.params import SynthParams
 from evalkit.synth.places import make_places
@@ -32,14 +33,31 @@ DEFAULT_SEED = 20190901
 TABLES = ("townships", "villages", "households", "members", "panel", "loans", "truth", "parameters")
 
 
+MAX_ATTEMPTS = 8
+
+
 def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None) -> dict[str, pd.DataFrame]:
-    """Generate the synthetic county (deterministic for a given seed and parameters)."""
-    rng = np.random.default_rng(seed)
+    """Generate the synthetic county (deterministic for a given seed and parameters).
+
+    Drawing the registry with every published count exact can fail for an
+    unlucky draw; the generator then retries with the random stream
+    ``(seed, attempt)``, deterministically. The attempt used is recorded in
+    the ``parameters`` table.
+    """
     p = params or SynthParams()
     t = targets()
-    townships, villages = make_places(rng, t)
-    registry = make_registry(rng, t, p, villages)
-    return {"townships": townships, "villages": villages, **registry, "parameters": p.to_frame()}
+    failures = []
+    for attempt in range(MAX_ATTEMPTS):
+        rng = np.random.default_rng(seed if attempt == 0 else [seed, attempt])
+        townships, villages = make_places(rng, t)
+        try:
+            registry = make_registry(rng, t, p, villages)
+        except CalibrationError as exc:
+            failures.append(str(exc))
+            continue
+        extra = pd.DataFrame({"parameter": ["seed", "attempt"], "value": [str(seed), str(attempt)]})
+        return {"townships": townships, "villages": villages, **registry, "parameters": pd.concat([extra, p.to_frame()], ignore_index=True)}
+    raise CalibrationError(f"seed {seed}: no draw met the published counts in {MAX_ATTEMPTS} attempts: {failures[-1]}")
 
 
 def write(out_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Path]:

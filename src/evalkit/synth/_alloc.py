@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["round_to_total", "sizes_with_total", "subset_with_sum"]
+__all__ = ["round_to_total", "sizes_with_total"]
 
 
 def round_to_total(shares: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
@@ -50,30 +50,3 @@ def sizes_with_total(rng: np.random.Generator, n: int, total: int, *, max_size: 
             pick = rng.choice(room, size=min(-gap, room.size), replace=False)
             sizes[pick] -= 1
     return sizes
-
-
-def subset_with_sum(rng: np.random.Generator, sizes: np.ndarray, target: int, weights: np.ndarray) -> np.ndarray:
-    """Boolean mask of items whose ``sizes`` sum exactly to ``target``, drawn by ``weights``.
-
-    Items are taken in a weighted random order while they fit; the last gap is
-    closed by swapping one chosen item for an unchosen one of the right size.
-    """
-    order = rng.choice(sizes.size, size=sizes.size, replace=False, p=weights / weights.sum())
-    chosen = np.zeros(sizes.size, dtype=bool)
-    running = np.cumsum(sizes[order])
-    take = order[running <= target]
-    chosen[take] = True
-    gap = target - int(sizes[chosen].sum())
-    if gap:
-        fits = np.flatnonzero(~chosen & (sizes == gap))
-        if fits.size:
-            chosen[fits[0]] = True
-        else:
-            for item in np.flatnonzero(chosen):
-                swap = np.flatnonzero(~chosen & (sizes == sizes[item] + gap))
-                if swap.size:
-                    chosen[item], chosen[swap[0]] = False, True
-                    break
-    if int(sizes[chosen].sum()) != target:
-        raise ValueError(f"no subset of the sizes sums to {target}")
-    return chosen

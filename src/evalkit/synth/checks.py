@@ -47,6 +47,13 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["hea_major"] = float((ill == "major").sum())
     out["hea_severe"] = float((ill == "severe").sum())
     out["hea_chronic"] = float((ill == "chronic").sum())
+    if "panel" in county and "major_event" in county["panel"].columns:
+        from evalkit.risk import ReportRule, report_rule_flags
+
+        flags = report_rule_flags(county["panel"], 2018, ReportRule.from_ledger())
+        flagged = flags.loc[flags["flagged"], "household_id"]
+        out["dp_screened_hh"] = float(flagged.size)
+        out["dp_screened_pp"] = float(hh.set_index("household_id").loc[flagged, "household_size"].sum())
     if "loans" in county:
         loans = county["loans"]
         out["fun_microcredit_hh"] = float(loans["household_id"].nunique())

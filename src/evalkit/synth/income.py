@@ -27,11 +27,16 @@ def intended_paths(
     lines: np.ndarray,
     poor: np.ndarray,
     crossing: np.ndarray,
+    unstable: np.ndarray | None = None,
+    returns: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total per-capita income (households × years) before programs.
 
     ``crossing`` holds, for households poor at baseline, the (fractional) year
     at which the path reaches the line; it is ignored for the others.
+    ``unstable`` households (early exits only) peak after crossing and then
+    fall towards the line, staying above it to 2018; those also in
+    ``returns`` fall below it in 2019.
     """
     years = np.asarray(p.years, dtype=float)
     n = poor.size
@@ -43,6 +48,13 @@ def intended_paths(
     margin = 0.04 + rng.exponential(p.nonpoor_margin_scale, n)
     growth = rng.uniform(p.nonpoor_growth_low, p.nonpoor_growth_high, n)
     z_rich = margin[:, None] + growth[:, None] * (years - years[0])[None, :]
+    if unstable is not None:
+        level = rng.uniform(0.03, 0.09, n)  # distance above the line in 2018
+        decline = rng.uniform(0.08, 0.16, n)  # yearly fall in log income relative to the line
+        z_unstable = level[:, None] + decline[:, None] * (2018 - years)[None, :]
+        fall = np.where(returns if returns is not None else False, -rng.uniform(0.12, 0.30, n), 0.02)
+        z_unstable[:, years == 2019] = (level + fall)[:, None]
+        z_poor = np.where(unstable[:, None] & (since >= 0), z_unstable, z_poor)
     z = np.where(poor[:, None], z_poor, z_rich) + rng.normal(0.0, p.path_noise_sd, (n, years.size))
     return lines[None, :] * np.exp(z)
 
@@ -53,11 +65,12 @@ def split_components(
     households: pd.DataFrame,
     total: np.ndarray,
     lines: np.ndarray,
-    dibao: np.ndarray,
+    dibao_share: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Split totals into per-capita components; wages are the remainder (never negative).
 
-    Where rule-based components exceed the intended total, the total is raised
+    ``dibao_share`` is each household's minimum living allowance as a share of
+    the line (0 for none). Where rule-based components exceed the intended total, the total is raised
     to keep a small wage; the caller recomputes poverty status from the result.
     """
     n, k = total.shape
@@ -67,7 +80,7 @@ def split_components(
     has_property = rng.random(n) < p.property_share
     prop = np.where(has_property, rng.uniform(100, 500, n), 0.0)[:, None] * np.ones(k)
     other = rng.uniform(p.other_policy_low, p.other_policy_high, n)[:, None] * (1.03**years)[None, :]
-    dibao_pc = np.where(dibao[:, None], p.dibao_share_of_line * lines[None, :], 0.0)
+    dibao_pc = dibao_share[:, None] * lines[None, :]
     has_op = (households["workers"].to_numpy() > 0) & (rng.random(n) < 0.75)
     share = rng.beta(p.operating_share_a, p.operating_share_b, n)
     level = p.operating_floor + np.where(has_op, share * total[:, 0], 0.0)

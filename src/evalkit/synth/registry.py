@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit import reference
+from evalkit.errors import CalibrationError
 from evalkit.synth.income import COMPONENTS, intended_paths, split_components
 from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_effects
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
@@ -132,7 +133,7 @@ def _guarantees(rng: np.random.Generator, years: tuple[int, ...], exit_year: np.
 def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Return the registry tables: households, members, panel, loans, truth (microcredit)."""
     if p.microcredit_loan_total < t.microcredit_loans_at_least:
-        raise ValueError(f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan")
+        raise CalibrationError(f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan")
     lines = reference.poverty_lines(allow_interpolated=True).reindex(p.years).to_numpy()
     if np.isnan(lines).any():
         raise ValueError(f"data/reference/poverty_lines.csv lacks a line for one of {p.years}")
@@ -144,10 +145,12 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     pool[REMAINING] = int(np.ceil(p.pool_slack_late * remaining)) + p.never_registered_poor_households
     poor = _baseline_poor(rng, p, pop, villages, sum(pool.values()))
     crossing = _intended_crossing(rng, p, pop, poor, pool)
-    design = intended_paths(rng, p, lines, poor, np.nan_to_num(crossing, nan=2014.5))
     hard = pop["hardship"].isin(["illness", "disability"]).to_numpy()
     dibao = poor & ((pop["workers"].to_numpy() == 0) | hard) & (rng.random(len(pop)) < 0.5)
-    comps = split_components(rng, p, pop, design, lines, dibao)
+    unstable, returns = _unstable(rng, p, pop, poor, crossing, dibao)
+    design = intended_paths(rng, p, lines, poor, np.nan_to_num(crossing, nan=2014.5), unstable, returns)
+    dibao_share = np.where(unstable, p.dibao_share_unstable, np.where(dibao, p.dibao_share_of_line, 0.0))
+    comps = split_components(rng, p, pop, design, lines, dibao_share)
     borrows, start, model, propensity = assign_borrowing(rng, p, pop, poor, comps["operating"][:, 0], 0.5)
     tau_op, tau_div = planted_effects(rng, p, pop, model)
     size = pop["household_size"].to_numpy()
@@ -207,6 +210,7 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     )
     households = _schooling_needs_a_student(rng, households, members)
     panel = _panel(rng, p, ids, chosen, exit_year, observed, lines, active)
+    panel = _events_and_screening(rng, p, t, panel, households)
     registry_borrowers = borrows[chosen]
     loans_frame = pd.DataFrame(
         {
@@ -219,6 +223,7 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     loans = loans_table(rng, p, loans_frame, risk).sort_values("household_id", kind="stable").reset_index(drop=True)
     loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
     truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
+    truth = pd.concat([truth, _return_truth(panel, unstable[chosen], ids)], ignore_index=True)
     return {"households": households, "members": members, "panel": panel, "loans": loans, "truth": truth}
 
 
@@ -262,6 +267,11 @@ def _panel(
         (exit_code[:, None] > 0) & (years[None, :] >= exit_code[:, None]),
         np.where(years[None, :] == exit_code[:, None], "exited_this_year", "exited"),
         "registered",
+    ).astype(object)
+    after = years > 2018  # beyond the report: exits and returns follow incomes
+    below = income[:, after] < lines[None, after]
+    status[:, after] = np.where(
+        (exit_code > 0)[:, None], np.where(below, "returned", "exited"), np.where(below, "registered", "exited_this_year")
     )
     guarantees = _guarantees(rng, p.years, exit_code)
     interpolated = reference.poverty_lines().reindex(years).isna().to_numpy()
@@ -287,6 +297,71 @@ def _panel(
     for name, grid in guarantees.items():
         frame[name] = grid.ravel()
     return frame
+
+
+def _unstable(
+    rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, poor: np.ndarray, crossing: np.ndarray, dibao: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Early exits whose income falls back towards the line; some return to poverty in 2019."""
+    index = (
+        p.unstable_intercept
+        + p.unstable_illness * (hh["hardship"].to_numpy() == "illness")
+        + p.unstable_no_workers * (hh["workers"].to_numpy() == 0)
+        + p.unstable_per_elderly * hh["elderly"].to_numpy()
+        + p.unstable_dibao * dibao
+        + p.unstable_small_household * (hh["household_size"].to_numpy() <= 2)
+    )
+    early = poor & (np.nan_to_num(crossing, nan=9999.0) < 2016.0)
+    unstable = early & (rng.random(hh.shape[0]) < 1.0 / (1.0 + np.exp(-index)))
+    returns = unstable & (rng.random(hh.shape[0]) < p.unstable_return_share)
+    return unstable, returns
+
+
+def _events_and_screening(
+    rng: np.random.Generator, p: SynthParams, t: Targets, panel: pd.DataFrame, households: pd.DataFrame
+) -> pd.DataFrame:
+    """Major family events, set so that the report's rule flags exactly the published households in 2018."""
+    from evalkit.risk import ReportRule, report_rule_flags
+    from evalkit.synth.selection import choose_with_sum
+
+    illness = panel["household_id"].map(households.set_index("household_id")["main_cause"].eq("illness"))
+    rate = np.where(illness, p.major_event_rate_illness, p.major_event_rate)
+    panel = panel.assign(major_event=rng.random(len(panel)) < rate)
+    rule = ReportRule(income_below=t.screen_income_line, transfer_share_above=t.screen_transfer_share_pct / 100.0)
+    flags = report_rule_flags(panel, 2018, rule)
+    candidates = flags.loc[flags["low_income"] & flags["falling_income"] & flags["transfer_dependent"], "household_id"]
+    sizes = households.set_index("household_id")["household_size"]
+    pool = np.arange(candidates.size)
+    pick = choose_with_sum(rng, [pool], [t.screened_households], sizes.reindex(candidates).to_numpy(), t.screened_persons)[0]
+    flagged = set(candidates.to_numpy()[pick])
+    in_2018 = panel["year"] == 2018
+    candidate_rows = in_2018 & panel["household_id"].isin(set(candidates))
+    panel.loc[candidate_rows, "major_event"] = panel.loc[candidate_rows, "household_id"].isin(flagged)
+    return panel
+
+
+def _return_truth(panel: pd.DataFrame, unstable: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Share of 2015-2018 exits back in poverty in 2019, overall and among the unstable."""
+    y19 = panel.loc[panel["year"] == 2019].set_index("household_id")
+    exited = y19["status"].isin(["exited", "returned"])
+    returned = y19["status"] == "returned"
+    unstable_ids = set(ids[unstable])
+    is_unstable = y19.index.isin(unstable_ids)
+    rows = []
+    for group, mask in (("all exited", exited), ("unstable exits", exited & is_unstable)):
+        rows.append(
+            {
+                "program": "return_to_poverty",
+                "outcome": "returned_2019",
+                "estimand": "share of households exited by 2018 below the line in 2019",
+                "group": group,
+                "value": round(float(returned[mask].mean()), 6),
+                "unit": "share",
+                "n_units": int(mask.sum()),
+                "n_obs": int(mask.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _truth(

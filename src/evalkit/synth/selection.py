@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from evalkit.errors import CalibrationError
 from evalkit.synth._alloc import round_to_total
 
 __all__ = ["choose_with_sum", "select_registry"]
@@ -30,7 +31,7 @@ def choose_with_sum(
     chosen = []
     for pool, k in zip(pools, counts, strict=True):
         if k > pool.size:
-            raise ValueError(f"a cell needs {k} households but has {pool.size} candidates")
+            raise CalibrationError(f"a cell needs {k} households but has {pool.size} candidates")
         chosen.append(rng.choice(pool, size=k, replace=False))
     rest = [np.setdiff1d(pool, pick) for pool, pick in zip(pools, chosen, strict=True)]
     gap = total - int(sum(sizes[c].sum() for c in chosen))
@@ -38,7 +39,7 @@ def choose_with_sum(
     while gap != 0:
         steps += 1
         if steps > max_steps:
-            raise ValueError(f"cannot reach a size total of {total}; {gap:+d} left")
+            raise CalibrationError(f"cannot reach a size total of {total}; {gap:+d} left")
         cell = rng.integers(len(pools))
         if chosen[cell].size == 0 or rest[cell].size == 0:
             continue
@@ -110,7 +111,7 @@ def _split_cells(pool: dict[tuple[bool, bool], int], *, n: int, borrowers: int, 
     low = max(0, borrowers - cap[(True, False)], ill - cap[(False, True)], borrowers + ill - n)
     high = min(cap[(True, True)], borrowers, ill, cap[(False, False)] - n + borrowers + ill)
     if low > high:
-        raise ValueError(f"candidate pools {pool} cannot supply {n} households with {borrowers} borrowers and {ill} ill")
+        raise CalibrationError(f"candidate pools {pool} cannot supply {n} households with {borrowers} borrowers and {ill} ill")
     k11 = int(np.clip(round(grid[0, 0]), low, high))
     return {(True, True): k11, (True, False): borrowers - k11, (False, True): ill - k11, (False, False): n - borrowers - ill + k11}
 
@@ -145,5 +146,5 @@ def _cover_villages(
                 done = True
                 break
         if not done:
-            raise ValueError(f"village {v} cannot be given a registered household")
+            raise CalibrationError(f"village {v} cannot be given a registered household")
     return chosen
