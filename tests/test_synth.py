@@ -109,7 +109,7 @@ def test_synthetic_is_said_everywhere(county) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, townships, truth, villages"):
+    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, survey, townships, truth, villages"):
         datasets.load("panel_2030")
 
 
@@ -263,3 +263,49 @@ def test_returns_are_rare_and_predictable_from_risk_factors(county) -> None:
     assert _auc(fit.predict(sm.add_constant(X)), y) > 0.85
     truth = county["truth"].set_index(["outcome", "group"])["value"]
     assert truth[("returned_2019", "all exited")] == pytest.approx(y.mean(), abs=1e-6)
+
+
+def test_survey_design(county) -> None:
+    survey, villages = county["survey"], county["villages"]
+    assert 1900 <= len(survey) <= 2100 and survey["survey_id"].is_unique
+    assert survey.groupby("township_id")["village_id"].nunique().eq(5).all()  # 5 clusters in each of the 10 strata
+    assert (survey["weight"] * survey["household_size"]).sum() == pytest.approx(130_000, rel=1e-12)
+    per_township = (survey["weight"] * survey["household_size"]).groupby(survey["township_id"]).sum()
+    agri = villages.groupby("township_id")["agri_pop"].sum()
+    pd.testing.assert_series_equal(per_township, agri.astype(float), check_names=False, rtol=1e-12)
+    registered = survey["registry_household_id"].notna()
+    assert set(survey.loc[registered, "registry_household_id"]) <= set(county["households"]["household_id"])
+    assert (survey.loc[~registered, "registry_status_2018"] == "not_registered").all()
+    # recorded exits that fail the criteria exist, and never-registered poor exist: the assessment has something to find
+    exited = survey["registry_status_2018"] == "exited"
+    assert (~survey.loc[exited, "meets_exit_criteria"]).sum() > 0
+    poor_unregistered = (survey["income_pc_2018"] < survey["poverty_line_2018"]) & ~registered
+    assert poor_unregistered.sum() > 0
+
+
+def test_survey_truth_is_plausible(county) -> None:
+    truth = county["truth"].set_index("outcome")["value"]
+    assert 0.005 < truth["wrong_exit_rate"] < 0.02
+    assert 0.003 < truth["missed_rate"] < 0.01
+    assert truth["composite_incidence"] < 0.02  # the county passed
+    assert truth["composite_incidence"] > 1259 / 130_000  # at least the remaining registered poor
+    assert 0.9 < truth["approval_rate"] < 0.99
+
+
+def test_survey_design_is_unbiased_over_repeated_draws() -> None:
+    from evalkit.synth.survey import draw_survey
+
+    county = synth.generate(include_frame=True)
+    frame, p = county["frame"], synth.SynthParams()
+    line = float(county["survey"]["poverty_line_2018"].iloc[0])
+    draws = []
+    for i in range(200):
+        s = draw_survey(np.random.default_rng([2018, i]), p, county["villages"], frame, line)
+        w = s["household_size"] / (s["village_prob"] * s["household_prob"])  # Horvitz-Thompson, before calibration
+        exited = s["registry_status_2018"] == "exited"
+        draws.append([w.sum(), w[exited].sum(), w[s["income_pc_2018"] < line].sum()])
+    draws = np.array(draws)
+    size = frame["household_size"]
+    truth = np.array([size.sum(), size[frame["exit_year"].notna() & (frame["registry_household_id"] != "")].sum(), size[frame["income_pc_2018"] < line].sum()])
+    mc_se = draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
+    assert (np.abs(draws.mean(axis=0) - truth) < 4 * mc_se).all(), (draws.mean(axis=0), truth, mc_se)

@@ -20,29 +20,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit import reference
 from evalkit.errors import CalibrationError
 from evalkit.synth.checks import crosscheck
 from evalkit.synth.params import SynthParams
 from evalkit.synth.places import make_places
 from evalkit.synth.registry import make_registry
+from evalkit.synth.survey import make_survey
 from evalkit.synth.targets import targets
 
 __all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "crosscheck"]
 
 DEFAULT_SEED = 20190901
-TABLES = ("townships", "villages", "households", "members", "panel", "loans", "truth", "parameters")
+TABLES = ("townships", "villages", "households", "members", "panel", "loans", "survey", "truth", "parameters")
 
 
 MAX_ATTEMPTS = 8
 
 
-def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None) -> dict[str, pd.DataFrame]:
+def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None, *, include_frame: bool = False) -> dict[str, pd.DataFrame]:
     """Generate the synthetic county (deterministic for a given seed and parameters).
 
     Drawing the registry with every published count exact can fail for an
     unlucky draw; the generator then retries with the random stream
     ``(seed, attempt)``, deterministically. The attempt used is recorded in
-    the ``parameters`` table.
+    the ``parameters`` table. ``include_frame=True`` adds ``"frame"``: every
+    rural household's true end-2018 situation (for simulation studies of the
+    survey design; never written out).
     """
     p = params or SynthParams()
     t = targets()
@@ -55,8 +59,20 @@ def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None) -> dic
         except CalibrationError as exc:
             failures.append(str(exc))
             continue
+        population = registry.pop("_population")
+        line = float(reference.poverty_lines(allow_interpolated=True).loc[2018])
+        survey, assessment, frame = make_survey(rng, p, villages, population, registry["panel"], line)
+        registry["truth"] = pd.concat([registry["truth"], assessment], ignore_index=True)
         extra = pd.DataFrame({"parameter": ["seed", "attempt"], "value": [str(seed), str(attempt)]})
-        return {"townships": townships, "villages": villages, **registry, "parameters": pd.concat([extra, p.to_frame()], ignore_index=True)}
+        optional = {"frame": frame} if include_frame else {}
+        return {
+            **optional,
+            "townships": townships,
+            "villages": villages,
+            **registry,
+            "survey": survey,
+            "parameters": pd.concat([extra, p.to_frame()], ignore_index=True),
+        }
     raise CalibrationError(f"seed {seed}: no draw met the published counts in {MAX_ATTEMPTS} attempts: {failures[-1]}")
 
 

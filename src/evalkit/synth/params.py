@@ -87,6 +87,16 @@ class SynthParams:
     borrow_per_1000_operating: float = 0.45
     borrow_hardship_illness_disability: float = -1.2
     borrow_head_education: float = 0.3
+    # the county household survey (third-party assessment, end of 2018)
+    survey_villages_per_township: int = 5
+    survey_registered_per_village: int = 25
+    survey_other_per_village: int = 25
+    missed_persons_share: float = 0.006  # eligible but never registered, share of non-registered persons
+    wrong_exit_persons_share: float = 0.012  # exited but failing the exit criteria, share of exited persons
+    wrong_exit_by_income_share: float = 0.6  # the rest fail on safe housing
+    approval_base: float = 0.96
+    approval_wrongly_exited: float = 0.70
+    approval_missed: float = 0.75
     notes: dict[str, str] = field(
         default_factory=lambda: {
             "incomes": "per-capita net income = wage + operating + property + transfers (pension, minimum living allowance, ecological compensation, other policy payments)",

@@ -224,7 +224,21 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
     truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
     truth = pd.concat([truth, _return_truth(panel, unstable[chosen], ids)], ignore_index=True)
-    return {"households": households, "members": members, "panel": panel, "loans": loans, "truth": truth}
+    # the whole rural population in 2018, for the household survey (not written out)
+    y18 = p.years.index(2018)
+    registry_id = np.full(len(pop), "", dtype=object)
+    registry_id[chosen] = ids
+    without_loans = _income({k: np.round(v, 2) for k, v in comps.items()})[:, y18]  # loans exist only in the registry
+    income_2018 = np.where(registry_id != "", total[:, y18], without_loans)
+    population = pop[["rural_id", "village_id", "household_size"]].assign(
+        registry_household_id=registry_id,
+        exit_year=pd.array(np.where(registry_id != "", np.where(cohort == REMAINING, 0, cohort), 0), dtype="Int64"),
+        recorded_income_2018=income_2018,
+        baseline_poor=poor,
+        hardship=pop["hardship"].to_numpy(),
+    )
+    population["exit_year"] = population["exit_year"].where(population["exit_year"] > 0)
+    return {"households": households, "members": members, "panel": panel, "loans": loans, "truth": truth, "_population": population}
 
 
 def _transfer(comp: dict[str, np.ndarray]) -> np.ndarray:
