@@ -309,3 +309,42 @@ def test_survey_design_is_unbiased_over_repeated_draws() -> None:
     truth = np.array([size.sum(), size[frame["exit_year"].notna() & (frame["registry_household_id"] != "")].sum(), size[frame["income_pc_2018"] < line].sum()])
     mc_se = draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
     assert (np.abs(draws.mean(axis=0) - truth) < 4 * mc_se).all(), (draws.mean(axis=0), truth, mc_se)
+
+
+def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
+    import subprocess
+
+    import pyarrow.dataset as ds
+
+    done = subprocess.run(
+        [*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "3", "--chunk-households", "4000"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "synthetic_registry_scale_3"
+    assert sorted(p.name for p in (folder / "households").iterdir()) == ["chunk=00000", "chunk=00001", "chunk=00002"]
+    households = ds.dataset(folder / "households", format="parquet").to_table().to_pandas()
+    panel = ds.dataset(folder / "panel", format="parquet").to_table().to_pandas()
+    assert len(households) == 3 * 3601 and households["household_id"].is_unique and len(panel) == 6 * len(households)
+    assert sorted(households["county_id"].unique()) == [0, 1, 2]
+    # statuses agree with incomes: exit is the first year at or above the line, staying there through 2018
+    upto = panel.loc[panel["year"] <= 2018]
+    first_above = upto.loc[upto["income_pc"] >= upto["poverty_line"]].groupby("household_id")["year"].min()
+    exits = households.set_index("household_id")["exit_year"].dropna().astype(int)
+    assert (first_above.reindex(exits.index) == exits).all()
+    assert (upto.loc[upto["status"] == "registered", "income_pc"] < upto.loc[upto["status"] == "registered", "poverty_line"]).all()
+    # shares follow the county's, in expectation
+    county = datasets.load("households")
+    assert households["household_size"].mean() == pytest.approx(county["household_size"].mean(), rel=0.05)
+    # deterministic: the same command writes the same bytes
+    again = tmp_path / "again"
+    subprocess.run([*evalkit_cli, "synth", "--out", str(again), "--scale", "3", "--chunk-households", "4000"], check=True, capture_output=True)
+    first = (folder / "panel" / "chunk=00001" / "part.parquet").read_bytes()
+    assert first == (again / "synthetic_registry_scale_3" / "panel" / "chunk=00001" / "part.parquet").read_bytes()
+
+
+def test_bad_scale_is_a_user_error(tmp_path, evalkit_cli) -> None:
+    import subprocess
+
+    done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "-1"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "--scale must be positive" in done.stderr and "Traceback" not in done.stderr

@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     syn = sub.add_parser("synth", help="write the SYNTHETIC county (places and registry) as CSV files")
     syn.add_argument("--out", required=True, help="output folder (data/synthetic holds the committed copy)")
     syn.add_argument("--seed", type=int, default=None, help="random seed (default: the committed data's seed)")
+    syn.add_argument("--scale", type=float, default=1.0,
+                     help="registry size in counties (1: the calibrated county as CSV; more: a registry of SCALE x 3,601 "
+                          "households written in chunks to Parquet)")
+    syn.add_argument("--chunk-households", type=int, default=500_000, help="households per Parquet chunk (bounds memory)")
 
     rec = sub.add_parser("reconcile", help="check the published figures' identities")
     rec.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
@@ -103,8 +107,18 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from evalkit import synth
+    from evalkit.errors import UserInputError
 
-    written = synth.write(args.out, synth.DEFAULT_SEED if args.seed is None else args.seed)
+    seed = synth.DEFAULT_SEED if args.seed is None else args.seed
+    if args.scale <= 0 or args.chunk_households < 1:
+        raise UserInputError(f"--scale must be positive (got {args.scale}) and --chunk-households at least 1 (got {args.chunk_households}).")
+    if args.scale != 1:
+        from evalkit.synth.scale import write_scaled
+
+        folder = write_scaled(args.out, args.scale, seed=seed, chunk_households=args.chunk_households)
+        print(f"wrote {folder} (SYNTHETIC, Parquet in chunks)")
+        return 0
+    written = synth.write(args.out, seed)
     for path in written:
         print(f"wrote {path} (SYNTHETIC)")
     return 0
