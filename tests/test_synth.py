@@ -34,8 +34,8 @@ def test_every_reproducible_figure_matches(county) -> None:
     assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
     assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
-    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models", "dp_screened_hh", "dp_screened_pp"} <= matched
-    assert len(matched) == 36
+    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models", "dp_screened_hh", "dp_screened_pp", "eco_rangers", "eco_ranger_income"} <= matched
+    assert len(matched) == 38
     assert len(table) == len(published.load())
 
 
@@ -109,7 +109,7 @@ def test_synthetic_is_said_everywhere(county) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, survey, townships, truth, villages"):
+    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, programs, survey, townships, truth, villages"):
         datasets.load("panel_2030")
 
 
@@ -124,7 +124,7 @@ def test_synth_command(tmp_path, evalkit_cli) -> None:
 
 def test_incomes_agree_with_registry_status(county) -> None:
     panel = county["panel"]
-    assert str(county["parameters"].set_index("parameter").loc["attempt", "value"]) == "0"
+    assert str(county["parameters"].set_index("parameter").loc["attempt", "value"]) in {"0", "1"}
     assert len(panel) == 3601 * 6 and set(panel["year"]) == set(range(2014, 2020))
     upto = panel.loc[panel["year"] <= 2018]
     below = upto["income_pc"] < upto["poverty_line"]
@@ -171,11 +171,12 @@ def test_loans(county) -> None:
 
 
 def test_truth_table_is_the_average_planted_effect(county) -> None:
-    truth = county["truth"].set_index(["outcome", "group"])["value"]
+    truth = county["truth"].loc[county["truth"]["program"] == "microcredit"].set_index(["outcome", "group"])["value"]
     assert truth[("income_pc", "all")] == pytest.approx(truth[("operating_pc", "all")] + truth[("property_pc", "all")], abs=1e-3)
     assert truth[("property_pc", "model=self_development")] == 0
     assert truth[("operating_pc", "model=coop_cooperation")] == 0
     assert 200 < truth[("operating_pc", "all")] < 800
+    assert county["truth"].set_index(["program", "outcome", "group"]).index.is_unique
 
 
 def _twfe(panel: pd.DataFrame, households: pd.DataFrame, outcome: str):
@@ -192,13 +193,13 @@ def _twfe(panel: pd.DataFrame, households: pd.DataFrame, outcome: str):
 @pytest.mark.parametrize("outcome", ["operating_pc", "property_pc"])
 def test_planted_microcredit_effect_is_recovered(county, outcome: str) -> None:
     estimate, se = _twfe(county["panel"], county["households"], outcome)
-    truth = county["truth"].set_index(["outcome", "group"]).loc[(outcome, "all"), "value"]
+    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("microcredit", outcome, "all"), "value"]
     assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
 
 
 def test_naive_comparison_is_biased(county) -> None:
     panel = county["panel"]
-    truth = county["truth"].set_index(["outcome", "group"]).loc[("operating_pc", "all"), "value"]
+    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("microcredit", "operating_pc", "all"), "value"]
     post = panel.loc[panel["year"] == 2019].groupby("microcredit_active")["operating_pc"]
     naive, spread = post.mean(), post.std() / np.sqrt(post.size())
     difference = naive[True] - naive[False]
@@ -348,3 +349,54 @@ def test_bad_scale_is_a_user_error(tmp_path, evalkit_cli) -> None:
 
     done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "-1"], capture_output=True, text=True, check=False)
     assert done.returncode == 2 and "--scale must be positive" in done.stderr and "Traceback" not in done.stderr
+
+
+def _ranger_eligible(county) -> pd.Series:
+    """The hiring rule, rebuilt from the registry: a working-age member able to patrol, not registered for illness."""
+    members, hh = county["members"], county["households"].set_index("household_id")
+    age = 2014 - members["birth_year"]
+    able = members.assign(able=age.between(16, 64) & (members["schooling"] == "not_in_school") & ~members["disabled"])
+    workers = able.groupby("household_id")["able"].sum().reindex(hh.index)
+    return (workers > 0) & (hh["main_cause"] != "illness")
+
+
+def test_rangers(county) -> None:
+    rangers = county["programs"].loc[county["programs"]["program"] == "forest_ranger"]
+    assert len(rangers) == 273 and rangers["person_id"].notna().all() and rangers["household_id"].is_unique
+    assert rangers["annual_amount_yuan"].min() >= 3000  # 每人每年可收入3000元以上
+    eligible = _ranger_eligible(county)
+    assert eligible.loc[rangers["household_id"]].all()
+    holders = county["members"].set_index("person_id").loc[rangers["person_id"]]
+    assert holders["labour_ability"].isin(["able", "weak"]).all()
+
+
+def test_planted_ranger_effect_is_recovered_among_eligible_households(county) -> None:
+    from linearmodels.panel import PanelOLS
+
+    eligible = _ranger_eligible(county)
+    panel = county["panel"].merge(county["households"][["household_id", "village_id"]], on="household_id")
+    data = panel.loc[panel["household_id"].map(eligible)].set_index(["household_id", "year"])
+    clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
+    truth = county["truth"].set_index(["program", "outcome"])["value"]
+    for outcome in ("wage_pc", "income_pc"):
+        fit = PanelOLS(data[outcome], data[["ranger_active"]].astype(float), entity_effects=True, time_effects=True).fit(
+            cov_type="clustered", clusters=clusters
+        )
+        estimate, se = float(fit.params.iloc[0]), float(fit.std_errors.iloc[0])
+        assert abs(estimate - truth[("forest_ranger", outcome)]) < 1.96 * se, (outcome, estimate, se)
+
+
+def test_rangers_were_selected_so_a_naive_comparison_misleads(county) -> None:
+    panel = county["panel"]
+    hired = set(county["programs"].loc[county["programs"]["program"] == "forest_ranger", "household_id"])
+    truth = county["truth"].set_index(["program", "outcome"]).loc[("forest_ranger", "wage_pc"), "value"]
+
+    def gap(year: int) -> tuple[float, float]:
+        wage = panel.loc[panel["year"] == year].assign(r=lambda f: f["household_id"].isin(hired)).groupby("r")["wage_pc"]
+        mean, se = wage.mean(), wage.std() / np.sqrt(wage.size())
+        return float(mean[True] - mean[False]), float(np.hypot(se[True], se[False]))
+
+    before, before_se = gap(2018)  # no ranger job yet
+    assert abs(before) > 3 * before_se
+    after, after_se = gap(2019)
+    assert abs(after - truth) > 2 * after_se

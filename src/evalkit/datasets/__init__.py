@@ -4,7 +4,7 @@ Examples
 --------
 >>> from evalkit import datasets
 >>> datasets.names()
-['households', 'loans', 'members', 'panel', 'parameters', 'survey', 'townships', 'truth', 'villages']
+['households', 'loans', 'members', 'panel', 'parameters', 'programs', 'survey', 'townships', 'truth', 'villages']
 >>> len(datasets.load("households"))
 3601
 >>> datasets.describe("members").set_index("column").loc["health", "meaning_zh"]

@@ -54,6 +54,11 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
         flagged = flags.loc[flags["flagged"], "household_id"]
         out["dp_screened_hh"] = float(flagged.size)
         out["dp_screened_pp"] = float(hh.set_index("household_id").loc[flagged, "household_size"].sum())
+    if "programs" in county:
+        programs = county["programs"]
+        rangers = programs.loc[programs["program"] == "forest_ranger"]
+        out["eco_rangers"] = float(rangers["person_id"].nunique())
+        out["eco_ranger_income"] = float(rangers["annual_amount_yuan"].min())
     if "loans" in county:
         loans = county["loans"]
         out["fun_microcredit_hh"] = float(loans["household_id"].nunique())

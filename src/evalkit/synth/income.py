@@ -82,10 +82,11 @@ def split_components(
     other = rng.uniform(p.other_policy_low, p.other_policy_high, n)[:, None] * (1.03**years)[None, :]
     dibao_pc = dibao_share[:, None] * lines[None, :]
     has_op = (households["workers"].to_numpy() > 0) & (rng.random(n) < 0.75)
-    share = rng.beta(p.operating_share_a, p.operating_share_b, n)
+    share = rng.beta(p.operating_share_a, p.operating_share_b, n) * (1 - p.forest_operating_cut * households["forest_share"].to_numpy())
     level = p.operating_floor + np.where(has_op, share * total[:, 0], 0.0)
     operating = level[:, None] + p.operating_year_step * years[None, :] + rng.normal(0.0, p.operating_noise_sd, (n, k))
-    non_wage = pension + prop + other + dibao_pc + operating
+    eco = (p.eco_comp_full_forest * households["forest_share"].to_numpy())[:, None] * np.ones(k)
+    non_wage = pension + prop + other + dibao_pc + operating + eco
     total = np.maximum(total, non_wage + 100.0)
     return {
         "wage": total - non_wage,
@@ -93,6 +94,6 @@ def split_components(
         "property": prop,
         "pension": pension,
         "dibao": dibao_pc,
-        "eco_comp": np.zeros((n, k)),
+        "eco_comp": eco,
         "other_policy": other,
     }

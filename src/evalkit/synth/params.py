@@ -31,8 +31,10 @@ class SynthParams:
     years: tuple[int, ...] = (2014, 2015, 2016, 2017, 2018, 2019)
     mean_household_size: float = 3.05
     # baseline poverty: households poor in 2014 = registry quotas inflated by this slack, plus the never-registered poor
-    pool_slack: float = 1.3
-    pool_slack_late: float = 2.3  # 2018 and still-registered cohorts lose households to earlier exits once loans start
+    # households poor in 2014 intended for each exit cohort, as multiples of the published counts; programs pull
+    # exits earlier, so early cohorts need less and late ones more
+    pool_slack_by_cohort: tuple[float, ...] = (1.3, 1.3, 1.3, 2.3)  # 2015, 2016, 2017, 2018
+    pool_slack_remaining: float = 2.3
     speed_per_person: float = 0.25
     illness_weight: float = 0.16
     illness_weight_per_elderly: float = 0.05
@@ -87,6 +89,14 @@ class SynthParams:
     borrow_per_1000_operating: float = 0.45
     borrow_hardship_illness_disability: float = -1.2
     borrow_head_education: float = 0.3
+    # ecological forest rangers
+    ranger_years: tuple[int, ...] = (2019,)  # the report's year; registry exits to 2018 do not depend on rangers
+    ranger_intercept: float = -4.6
+    ranger_per_forest_share: float = 6.0  # hiring follows the village's forest cover
+    forest_operating_cut: float = 0.0  # forest villages farm less: operating share x (1 - cut x forest share)
+    eco_comp_full_forest: float = 900.0  # ecological compensation, yuan per person per year at full forest cover
+    ranger_pay_spread: float = 1000.0  # pay = published minimum (3,000) + uniform(0, spread)
+    ranger_displacement_max: float = 0.4  # share of pay replacing other work, uniform(0, max)
     # the county household survey (third-party assessment, end of 2018)
     survey_villages_per_township: int = 5
     survey_registered_per_village: int = 25

@@ -100,6 +100,7 @@ def make_places(rng: np.random.Generator, t: Targets) -> tuple[pd.DataFrame, pd.
             "poor_village_exit_year": pd.array(exit_year, dtype="Int64"),
             "agri_pop": agri,
             "total_pop": agri + non_agri,
+            "forest_share": np.round(rng.beta(2.0, 3.0, n), 3),
         }
     )
     return townships, villages.sort_values(["township_id", "village_id"], kind="stable").reset_index(drop=True)

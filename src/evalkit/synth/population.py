@@ -124,6 +124,7 @@ def make_population(
             "head_education": head_edu,
             "head_age": head_age,
             "hardship": hardship,
+            "forest_share": pd.Series(village).map(villages.set_index("village_id")["forest_share"]).to_numpy(),
         }
     )
     return households, members

@@ -27,7 +27,8 @@ from evalkit.synth.income import COMPONENTS, intended_paths, split_components
 from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_effects
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
-from evalkit.synth.selection import select_registry
+from evalkit.synth.rangers import assign_rangers
+from evalkit.synth.selection import fix_count, select_registry
 from evalkit.synth.targets import Targets
 
 __all__ = ["make_registry", "REMAINING"]
@@ -140,9 +141,8 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     pop, pop_members = make_population(rng, t, p, villages)
     exits = dict(sorted(t.exits_households.items()))
     remaining = t.households - sum(exits.values())
-    last = max(exits)
-    pool = {c: int(np.ceil((p.pool_slack_late if c == last else p.pool_slack) * k)) for c, k in exits.items()}
-    pool[REMAINING] = int(np.ceil(p.pool_slack_late * remaining)) + p.never_registered_poor_households
+    pool = {c: int(np.ceil(slack * k)) for (c, k), slack in zip(exits.items(), p.pool_slack_by_cohort, strict=True)}
+    pool[REMAINING] = int(np.ceil(p.pool_slack_remaining * remaining)) + p.never_registered_poor_households
     poor = _baseline_poor(rng, p, pop, villages, sum(pool.values()))
     crossing = _intended_crossing(rng, p, pop, poor, pool)
     hard = pop["hardship"].isin(["illness", "disability"]).to_numpy()
@@ -153,11 +153,15 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     comps = split_components(rng, p, pop, design, lines, dibao_share)
     borrows, start, model, propensity = assign_borrowing(rng, p, pop, poor, comps["operating"][:, 0], 0.5)
     tau_op, tau_div = planted_effects(rng, p, pop, model)
+    hired, hire_year, ranger_pay, tau_ranger = assign_rangers(rng, p, pop, poor, t.ranger_min_pay)
     size = pop["household_size"].to_numpy()
-    active = (np.asarray(p.years)[None, :] >= start[:, None]) & borrows[:, None]
+    years = np.asarray(p.years)
+    active = (years[None, :] >= start[:, None]) & borrows[:, None]
+    ranger_active = (years[None, :] >= hire_year[:, None]) & hired[:, None]
     observed = {k: v.copy() for k, v in comps.items()}
     observed["operating"] += active * (tau_op / size)[:, None]
     observed["property"] += active * (tau_div / size)[:, None]
+    observed["wage"] += ranger_active * (tau_ranger / size)[:, None]
     observed = {k: np.round(v, 2) for k, v in observed.items()}  # decide status on the values the panel stores
     total = _income(observed)
     cohort = _observed_cohort(total, lines, p.years)
@@ -174,6 +178,8 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         illness_persons=t.illness_persons,
         borrowers=t.microcredit_households,
     )
+    illness_flag = pop["hardship"].to_numpy() == "illness"
+    chosen = fix_count(rng, chosen, hired, t.rangers, keys=[cohort, illness_flag, borrows, size], village=pop["village_id"].to_numpy())
     chosen = rng.permutation(chosen)
     ids = np.array([f"H{i + 1:05d}" for i in range(chosen.size)])
     exit_year = cohort[chosen]
@@ -210,6 +216,7 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     )
     households = _schooling_needs_a_student(rng, households, members)
     panel = _panel(rng, p, ids, chosen, exit_year, observed, lines, active)
+    panel["ranger_active"] = ranger_active[chosen].ravel()
     panel = _events_and_screening(rng, p, t, panel, households)
     registry_borrowers = borrows[chosen]
     loans_frame = pd.DataFrame(
@@ -223,7 +230,11 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     loans = loans_table(rng, p, loans_frame, risk).sort_values("household_id", kind="stable").reset_index(drop=True)
     loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
     truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
-    truth = pd.concat([truth, _return_truth(panel, unstable[chosen], ids)], ignore_index=True)
+    truth = pd.concat(
+        [truth, _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger), _return_truth(panel, unstable[chosen], ids)],
+        ignore_index=True,
+    )
+    programs = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members)
     # the whole rural population in 2018, for the household survey (not written out)
     y18 = p.years.index(2018)
     registry_id = np.full(len(pop), "", dtype=object)
@@ -238,7 +249,15 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         hardship=pop["hardship"].to_numpy(),
     )
     population["exit_year"] = population["exit_year"].where(population["exit_year"] > 0)
-    return {"households": households, "members": members, "panel": panel, "loans": loans, "truth": truth, "_population": population}
+    return {
+        "households": households,
+        "members": members,
+        "panel": panel,
+        "loans": loans,
+        "programs": programs,
+        "truth": truth,
+        "_population": population,
+    }
 
 
 def _transfer(comp: dict[str, np.ndarray]) -> np.ndarray:
@@ -352,6 +371,50 @@ def _events_and_screening(
     candidate_rows = in_2018 & panel["household_id"].isin(set(candidates))
     panel.loc[candidate_rows, "major_event"] = panel.loc[candidate_rows, "household_id"].isin(flagged)
     return panel
+
+
+def _ranger_programs(
+    ids: np.ndarray, chosen: np.ndarray, hired: np.ndarray, hire_year: np.ndarray, pay: np.ndarray, members: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per ranger: the household's first working-age member holds the job."""
+    rows = np.flatnonzero(hired[chosen])
+    working = members.loc[
+        (members["labour_ability"].isin(["able", "weak"])) & members["household_id"].isin(set(ids[rows]))
+    ].drop_duplicates("household_id").set_index("household_id")["person_id"]
+    frame = pd.DataFrame(
+        {
+            "program": "forest_ranger",
+            "household_id": ids[rows],
+            "start_year": hire_year[chosen][rows],
+            "annual_amount_yuan": pay[chosen][rows],
+        }
+    )
+    frame.insert(2, "person_id", frame["household_id"].map(working))
+    return frame.sort_values("household_id", kind="stable").reset_index(drop=True)
+
+
+def _ranger_truth(
+    p: SynthParams, chosen: np.ndarray, size: np.ndarray, hired: np.ndarray, hire_year: np.ndarray, effect: np.ndarray
+) -> pd.DataFrame:
+    """Planted ranger effects on wage (= total) income per capita, over post-hire years."""
+    h = chosen[hired[chosen]]
+    post = (np.asarray(p.years)[None, :] >= hire_year[h][:, None]).sum(axis=1)
+    per_capita = effect[h] / size[h]
+    rows = []
+    for outcome in ("wage_pc", "income_pc"):
+        rows.append(
+            {
+                "program": "forest_ranger",
+                "outcome": outcome,
+                "estimand": "ATT over ranger post-hire years (hired in 2019)",
+                "group": "all",
+                "value": round(float(np.average(per_capita, weights=post)), 4),
+                "unit": "yuan per person per year",
+                "n_units": int(h.size),
+                "n_obs": int(post.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _return_truth(panel: pd.DataFrame, unstable: np.ndarray, ids: np.ndarray) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 from evalkit.errors import CalibrationError
 from evalkit.synth._alloc import round_to_total
 
-__all__ = ["choose_with_sum", "select_registry"]
+__all__ = ["choose_with_sum", "select_registry", "fix_count"]
 
 
 def choose_with_sum(
@@ -147,4 +147,51 @@ def _cover_villages(
                 break
         if not done:
             raise CalibrationError(f"village {v} cannot be given a registered household")
+    return chosen
+
+
+def fix_count(
+    rng: np.random.Generator,
+    chosen: np.ndarray,
+    flag: np.ndarray,
+    target: int,
+    *,
+    keys: list[np.ndarray],
+    village: np.ndarray,
+) -> np.ndarray:
+    """Swap drawn and undrawn households until exactly ``target`` drawn ones have ``flag``.
+
+    A swap exchanges two households that agree on every array in ``keys``
+    (exit cohort, illness, borrowing, size …), so every other count is kept;
+    a household is only swapped out of a village that keeps another one.
+    """
+    chosen = chosen.copy()
+    code = np.zeros(flag.size, dtype=np.int64)
+    for key in keys:
+        _, inverse = np.unique(key, return_inverse=True)
+        code = code * (inverse.max() + 1) + inverse
+    inside = np.zeros(flag.size, dtype=bool)
+    inside[chosen] = True
+    eligible = keys[0] >= 0  # the first key is the exit cohort; -1 marks households that cannot be registered
+    gap = target - int(flag[chosen].sum())
+    village_code = np.unique(village, return_inverse=True)[1]
+    counts = np.bincount(village_code[chosen], minlength=village_code.max() + 1)
+    for j in rng.permutation(np.flatnonzero(~inside & eligible & (flag == (gap > 0)))):
+        if gap == 0:
+            break
+        match = np.flatnonzero(
+            (code[chosen] == code[j])
+            & (flag[chosen] != flag[j])
+            & ((counts[village_code[chosen]] >= 2) | (village_code[chosen] == village_code[j]))
+        )
+        if match.size == 0:
+            continue
+        position = match[rng.integers(match.size)]
+        counts[village_code[chosen[position]]] -= 1
+        counts[village_code[j]] += 1
+        inside[chosen[position]], inside[j] = False, True
+        chosen[position] = j
+        gap += -1 if gap > 0 else 1
+    if gap != 0:
+        raise CalibrationError(f"cannot bring the flagged count to {target}; {gap:+d} left")
     return chosen

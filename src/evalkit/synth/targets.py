@@ -37,6 +37,8 @@ class Targets:
     screen_transfer_share_pct: float
     screened_households: int
     screened_persons: int
+    rangers: int
+    ranger_min_pay: float
     microcredit_loans_at_least: int
 
 
@@ -70,5 +72,7 @@ def targets() -> Targets:
         screen_transfer_share_pct=f("dp_screen_transfer_share"),
         screened_households=int(f("dp_screened_hh")),
         screened_persons=int(f("dp_screened_pp")),
+        rangers=int(f("eco_rangers")),
+        ranger_min_pay=f("eco_ranger_income"),
         microcredit_loans_at_least=int(f("fun_microcredit")),
     )
