@@ -109,7 +109,7 @@ def test_synthetic_is_said_everywhere(county) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(Exception, match="available: households, loans, members, panel, parameters, programs, survey, townships, truth, villages"):
+    with pytest.raises(Exception, match="available: households, labour, loans, members, panel, parameters, programs, survey, townships, truth, villages"):
         datasets.load("panel_2030")
 
 
@@ -268,7 +268,11 @@ def test_returns_are_rare_and_predictable_from_risk_factors(county) -> None:
 
 def test_survey_design(county) -> None:
     survey, villages = county["survey"], county["villages"]
-    assert 1900 <= len(survey) <= 2100 and survey["survey_id"].is_unique
+    assert 1800 <= len(survey) <= 2300 and survey["survey_id"].is_unique  # "about 2,000"
+    # exactly 25 per village stratum, or the whole stratum when smaller (recovered from the stored probabilities)
+    per_stratum = survey.groupby(["village_id", "within_stratum"]).agg(n=("survey_id", "size"), prob=("household_prob", "first"))
+    stratum_size = (per_stratum["n"] / per_stratum["prob"]).round()
+    assert (per_stratum["n"] == np.minimum(25, stratum_size)).all()
     assert survey.groupby("township_id")["village_id"].nunique().eq(5).all()  # 5 clusters in each of the 10 strata
     assert (survey["weight"] * survey["household_size"]).sum() == pytest.approx(130_000, rel=1e-12)
     per_township = (survey["weight"] * survey["household_size"]).groupby(survey["township_id"]).sum()
@@ -400,3 +404,56 @@ def test_rangers_were_selected_so_a_naive_comparison_misleads(county) -> None:
     assert abs(before) > 3 * before_se
     after, after_se = gap(2019)
     assert abs(after - truth) > 2 * after_se
+
+
+_EDU = {"illiterate": 0, "primary": 1, "junior_secondary": 2, "senior_secondary": 3, "tertiary": 4}
+
+
+def _training_data(county) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import statsmodels.api as sm
+
+    lab = county["labour"].merge(county["members"][["person_id", "birth_year", "education", "sex", "labour_ability"]], on="person_id")
+    X = pd.DataFrame(
+        {
+            "edu": lab["education"].map(_EDU).fillna(1),
+            "age": (2017 - lab["birth_year"] - 35) / 10,
+            "female": (lab["sex"] == "female").astype(float),
+            "weak": (lab["labour_ability"] == "weak").astype(float),
+        }
+    )
+    return lab, sm.add_constant(X)
+
+
+def _att_ipw(y: np.ndarray, d: np.ndarray, X: pd.DataFrame) -> float:
+    """ATT by inverse-probability weighting: controls weighted by the propensity odds."""
+    import statsmodels.api as sm
+
+    ps = sm.Logit(d, X).fit(disp=0).predict(X)
+    odds = ps / (1 - ps)
+    return float(y[d == 1].mean() - np.average(y[d == 0], weights=odds[d == 0]))
+
+
+def test_training_table(county) -> None:
+    lab = county["labour"]
+    members = county["members"].set_index("person_id").loc[lab["person_id"]]
+    age = 2017 - members["birth_year"]
+    assert age.between(16, 55).all() and (members["schooling"] == "not_in_school").all()
+    trained = lab.loc[lab["trained"]]
+    assert set(trained["course"]) == {"ecommerce", "maternity_care", "cooking", "excavator", "care_work", "handicraft", "computing"}
+    assert len(trained) == county["truth"].set_index(["program", "outcome", "group"]).loc[("training", "wage_2019", "all"), "n_units"]
+    assert (lab.loc[~lab["employed_2019"], "wage_2019"] == 0).all()
+    assert county["members"]["person_id"].isin(lab["person_id"]).sum() == len(lab)
+
+
+@pytest.mark.parametrize("outcome", ["employed_2019", "wage_2019"])
+def test_planted_training_effect_is_recovered_and_naive_is_biased(county, outcome: str) -> None:
+    lab, X = _training_data(county)
+    y, d = lab[outcome].to_numpy(float), lab["trained"].to_numpy(float)
+    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("training", outcome, "all"), "value"]
+    estimate = _att_ipw(y, d, X)
+    rng = np.random.default_rng(0)
+    draws = [_att_ipw(y[i], d[i], X.iloc[i].reset_index(drop=True)) for i in (rng.integers(0, y.size, y.size) for _ in range(120))]
+    se = float(np.std(draws, ddof=1))
+    assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
+    naive = y[d == 1].mean() - y[d == 0].mean()
+    assert naive - truth > 2.5 * se  # trainees were younger and better schooled

@@ -4,7 +4,7 @@ Examples
 --------
 >>> from evalkit import datasets
 >>> datasets.names()
-['households', 'loans', 'members', 'panel', 'parameters', 'programs', 'survey', 'townships', 'truth', 'villages']
+['households', 'labour', 'loans', 'members', 'panel', 'parameters', 'programs', 'survey', 'townships', 'truth', 'villages']
 >>> len(datasets.load("households"))
 3601
 >>> datasets.describe("members").set_index("column").loc["health", "meaning_zh"]
@@ -29,6 +29,7 @@ _DTYPES = {
     "villages": {"poor_village_exit_year": "Int64"},
     "households": {"exit_year": "Int64"},
     "survey": {"exit_year": "Int64", "registry_household_id": "str"},
+    "labour": {"training_year": "Int64", "course": "str", "course_zh": "str"},
 }
 
 

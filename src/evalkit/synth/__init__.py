@@ -32,7 +32,7 @@ from evalkit.synth.targets import targets
 __all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "crosscheck"]
 
 DEFAULT_SEED = 20190901
-TABLES = ("townships", "villages", "households", "members", "panel", "loans", "programs", "survey", "truth", "parameters")
+TABLES = ("townships", "villages", "households", "members", "panel", "loans", "programs", "labour", "survey", "truth", "parameters")
 
 
 MAX_ATTEMPTS = 8

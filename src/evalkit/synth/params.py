@@ -97,6 +97,14 @@ class SynthParams:
     eco_comp_full_forest: float = 900.0  # ecological compensation, yuan per person per year at full forest cover
     ranger_pay_spread: float = 1000.0  # pay = published minimum (3,000) + uniform(0, spread)
     ranger_displacement_max: float = 0.4  # share of pay replacing other work, uniform(0, max)
+    # vocational training (member level)
+    training_intercept: float = -3.2
+    training_per_edu: float = 0.8
+    training_per_decade: float = 0.6
+    training_female: float = 0.2
+    training_completion: float = 0.85
+    training_noncompleter_share: float = 0.25  # share of the course effect for members who did not complete
+    training_base_wage: float = 9000.0  # yuan per year for an employed member before training
     # the county household survey (third-party assessment, end of 2018)
     survey_villages_per_township: int = 5
     survey_registered_per_village: int = 25

@@ -29,6 +29,7 @@ from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
 from evalkit.synth.rangers import assign_rangers
 from evalkit.synth.selection import fix_count, select_registry
+from evalkit.synth.training import make_training
 from evalkit.synth.targets import Targets
 
 __all__ = ["make_registry", "REMAINING"]
@@ -215,6 +216,12 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         }
     )
     households = _schooling_needs_a_student(rng, households, members)
+    labour, training_truth = make_training(rng, p, members, households)
+    # training raises 2019 wages of trainees' households (follow-up year); statuses for 2019 follow incomes
+    gain = (labour["wage_2019"] - labour["wage_if_untrained"]).groupby(labour["household_id"]).sum()
+    y19 = p.years.index(2019)
+    observed["wage"][chosen, y19] += np.round(gain.reindex(ids, fill_value=0.0).to_numpy() / size[chosen], 2)
+    labour = labour.drop(columns="wage_if_untrained")
     panel = _panel(rng, p, ids, chosen, exit_year, observed, lines, active)
     panel["ranger_active"] = ranger_active[chosen].ravel()
     panel = _events_and_screening(rng, p, t, panel, households)
@@ -231,7 +238,7 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
     truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
     truth = pd.concat(
-        [truth, _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger), _return_truth(panel, unstable[chosen], ids)],
+        [truth, _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger), training_truth, _return_truth(panel, unstable[chosen], ids)],
         ignore_index=True,
     )
     programs = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members)
@@ -255,6 +262,7 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         "panel": panel,
         "loans": loans,
         "programs": programs,
+        "labour": labour,
         "truth": truth,
         "_population": population,
     }
