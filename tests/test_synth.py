@@ -35,7 +35,8 @@ def test_every_reproducible_figure_matches(county) -> None:
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
     assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
     assert {"fun_microcredit_hh", "fun_microcredit", "fun_models", "dp_screened_hh", "dp_screened_pp", "eco_rangers", "eco_ranger_income"} <= matched
-    assert len(matched) == 38
+    assert {"hou_reloc_poor_pp", "hou_site_jinxiu_pp", "hou_demolished_hh", "hou_dangerous_renov_hh", "eco_grain_green_pp", "sn_insurance_payout", "dp_deep_hh"} <= matched
+    assert len(matched) == 66
     assert len(table) == len(published.load())
 
 
@@ -367,7 +368,7 @@ def _ranger_eligible(county) -> pd.Series:
 def test_rangers(county) -> None:
     rangers = county["programs"].loc[county["programs"]["program"] == "forest_ranger"]
     assert len(rangers) == 273 and rangers["person_id"].notna().all() and rangers["household_id"].is_unique
-    assert rangers["annual_amount_yuan"].min() >= 3000  # 每人每年可收入3000元以上
+    assert rangers["amount_yuan"].min() >= 3000  # 每人每年可收入3000元以上
     eligible = _ranger_eligible(county)
     assert eligible.loc[rangers["household_id"]].all()
     holders = county["members"].set_index("person_id").loc[rangers["person_id"]]
@@ -457,3 +458,40 @@ def test_planted_training_effect_is_recovered_and_naive_is_biased(county, outcom
     assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
     naive = y[d == 1].mean() - y[d == 0].mean()
     assert naive - truth > 2.5 * se  # trainees were younger and better schooled
+
+
+def test_relocation_splits_by_hand(county) -> None:
+    rows = county["programs"].loc[county["programs"]["program"] == "relocation"]
+    poor = rows["registered"]
+    assert (int(poor.sum()), int(rows.loc[poor, "persons"].sum())) == (89, 309)
+    assert (int((~poor).sum()), int(rows.loc[~poor, "persons"].sum())) == (16, 36)
+    by_site = rows.groupby("detail").agg(hh=("persons", "size"), pp=("persons", "sum"))
+    assert by_site.loc["Qingnan Village site"].tolist() == [10, 26]
+    assert by_site.loc["Shuiyu Village site"].tolist() == [14, 45]
+    assert by_site.loc["Jinxiuyuan site"].tolist() == [52, 164]
+    assert by_site.loc["dispersed"].tolist() == [29, 110]
+    assert (rows["amount_basis"] == "old house vacated and land reclaimed").sum() == 93
+    assert set(rows.loc[poor, "household_id"]) <= set(county["households"]["household_id"])
+
+
+def test_other_programs(county) -> None:
+    programs = county["programs"]
+    renovation = programs.loc[programs["program"] == "housing_renovation"]
+    assert len(renovation) == 489 and 0 < (~renovation["registered"]).sum() < 489  # "四类人员": not all registered
+    # a registered household's renovation year is the year its housing became safe
+    panel = county["panel"]
+    safe_from = panel.loc[panel["safe_housing"]].groupby("household_id")["year"].min()
+    reg = renovation.loc[renovation["registered"]]
+    assert (safe_from.loc[reg["household_id"]].to_numpy() == reg["start_year"].to_numpy()).all()
+    insurance = programs.loc[programs["program"] == "insurance_payout"]
+    assert insurance["amount_yuan"].sum() == 2_876_300
+    assert set(insurance["detail_zh"]) <= set(published.named_lists().query("list_id == 'insurance_types'")["item_zh"])
+    coops = programs.loc[programs["program"] == "afforestation_coop"]
+    assert coops["person_id"].is_unique and len(coops) == 169 and coops["detail"].nunique() == 27
+    grain = programs.loc[programs["program"] == "grain_for_green"]
+    assert (len(grain), int(grain["persons"].sum())) == (101, 228)
+    deep = programs.loc[programs["program"] == "deep_poverty_support"]
+    remaining = set(county["households"].loc[county["households"]["exit_year"].isna(), "household_id"])
+    assert len(deep) == 68 and deep["household_id"].isin(remaining).all()
+    students = county["members"].loc[county["members"]["schooling"] != "not_in_school", "person_id"]
+    assert students.isin(programs.loc[programs["program"] == "education_aid", "person_id"]).all()

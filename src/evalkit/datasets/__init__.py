@@ -30,6 +30,7 @@ _DTYPES = {
     "households": {"exit_year": "Int64"},
     "survey": {"exit_year": "Int64", "registry_household_id": "str"},
     "labour": {"training_year": "Int64", "course": "str", "course_zh": "str"},
+    "programs": {"household_id": "str", "person_id": "str", "persons": "Int64", "start_year": "Int64"},
 }
 
 

@@ -56,14 +56,62 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
         out["dp_screened_pp"] = float(hh.set_index("household_id").loc[flagged, "household_size"].sum())
     if "programs" in county:
         programs = county["programs"]
-        rangers = programs.loc[programs["program"] == "forest_ranger"]
+        by = {name: frame for name, frame in programs.groupby("program")}
+        rangers = by["forest_ranger"]
         out["eco_rangers"] = float(rangers["person_id"].nunique())
-        out["eco_ranger_income"] = float(rangers["annual_amount_yuan"].min())
+        out["eco_ranger_income"] = float(rangers["amount_yuan"].min())
+        if "relocation" in by:
+            out.update(_relocation_figures(by["relocation"]))
+        if "housing_renovation" in by:
+            out["hou_dangerous_renov_hh"] = float(len(by["housing_renovation"]))
+        if "grain_for_green" in by:
+            out["eco_grain_green_hh"] = float(len(by["grain_for_green"]))
+            out["eco_grain_green_pp"] = float(by["grain_for_green"]["persons"].sum())
+        if "afforestation_coop" in by:
+            out["eco_coop_poor_pp"] = float(by["afforestation_coop"]["person_id"].nunique())
+            out["eco_coops"] = float(by["afforestation_coop"]["detail"].nunique())
+        if "private_firm_job" in by:
+            out["emp_private_jobs"] = float(len(by["private_firm_job"]))
+        if "deep_poverty_support" in by:
+            out["dp_deep_hh"] = float(by["deep_poverty_support"]["household_id"].nunique())
+        if "insurance_payout" in by:
+            out["sn_insurance_payout"] = float(by["insurance_payout"]["amount_yuan"].sum())
+        if "education_aid" in by:
+            students = members.loc[members["schooling"] != "not_in_school", "person_id"]
+            out["edu_aid_coverage"] = float(students.isin(set(by["education_aid"]["person_id"])).mean() * 100)
+    if "panel" in county:
+        registered_2018 = county["panel"].loc[county["panel"]["year"] == 2018]
+        out["hea_insured_share"] = float(registered_2018["basic_medical_insurance"].mean() * 100)
     if "loans" in county:
         loans = county["loans"]
         out["fun_microcredit_hh"] = float(loans["household_id"].nunique())
         out["fun_microcredit"] = float(loans["amount_yuan"].sum())
         out["fun_models"] = float(loans["model"].nunique())
+    return out
+
+
+def _relocation_figures(rows: pd.DataFrame) -> dict[str, float]:
+    """Relocation counts by poverty status, settlement type and site."""
+    central = rows["detail"] != "dispersed"
+    poor = rows["registered"]
+    out = {
+        "hou_reloc_hh": float(len(rows)),
+        "hou_reloc_pp": float(rows["persons"].sum()),
+        "hou_reloc_poor_hh": float(poor.sum()),
+        "hou_reloc_poor_pp": float(rows.loc[poor, "persons"].sum()),
+        "hou_reloc_nonpoor_hh": float((~poor).sum()),
+        "hou_reloc_nonpoor_pp": float(rows.loc[~poor, "persons"].sum()),
+        "hou_reloc_central_hh": float(central.sum()),
+        "hou_reloc_central_pp": float(rows.loc[central, "persons"].sum()),
+        "hou_reloc_dispersed_hh": float((~central).sum()),
+        "hou_reloc_dispersed_pp": float(rows.loc[~central, "persons"].sum()),
+        "hou_reloc_sites": float(rows.loc[central, "detail"].nunique()),
+        "hou_demolished_hh": float((rows["amount_basis"] == "old house vacated and land reclaimed").sum()),
+    }
+    for key, site in (("qingnan", "Qingnan Village site"), ("shuiyu", "Shuiyu Village site"), ("jinxiu", "Jinxiuyuan site")):
+        at = rows["detail"] == site
+        out[f"hou_site_{key}_hh"] = float(at.sum())
+        out[f"hou_site_{key}_pp"] = float(rows.loc[at, "persons"].sum())
     return out
 
 

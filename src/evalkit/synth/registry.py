@@ -28,6 +28,7 @@ from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_eff
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
 from evalkit.synth.rangers import assign_rangers
+from evalkit.synth.programs import make_programs
 from evalkit.synth.selection import fix_count, select_registry
 from evalkit.synth.training import make_training
 from evalkit.synth.targets import Targets
@@ -132,7 +133,7 @@ def _guarantees(rng: np.random.Generator, years: tuple[int, ...], exit_year: np.
     return out
 
 
-def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame) -> dict[str, pd.DataFrame]:  # noqa: PLR0915 - one pipeline, step by step
     """Return the registry tables: households, members, panel, loans, truth (microcredit)."""
     if p.microcredit_loan_total < t.microcredit_loans_at_least:
         raise CalibrationError(f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan")
@@ -241,7 +242,8 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         [truth, _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger), training_truth, _return_truth(panel, unstable[chosen], ids)],
         ignore_index=True,
     )
-    programs = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members)
+    rangers = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members, households)
+    programs = make_programs(rng, households, members, panel, villages, rangers)
     # the whole rural population in 2018, for the household survey (not written out)
     y18 = p.years.index(2018)
     registry_id = np.full(len(pop), "", dtype=object)
@@ -382,7 +384,7 @@ def _events_and_screening(
 
 
 def _ranger_programs(
-    ids: np.ndarray, chosen: np.ndarray, hired: np.ndarray, hire_year: np.ndarray, pay: np.ndarray, members: pd.DataFrame
+    ids: np.ndarray, chosen: np.ndarray, hired: np.ndarray, hire_year: np.ndarray, pay: np.ndarray, members: pd.DataFrame, households: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per ranger: the household's first working-age member holds the job."""
     rows = np.flatnonzero(hired[chosen])
@@ -393,8 +395,14 @@ def _ranger_programs(
         {
             "program": "forest_ranger",
             "household_id": ids[rows],
+            "village_id": households.set_index("household_id").loc[ids[rows], "village_id"].to_numpy(),
+            "registered": True,
+            "persons": 1,
             "start_year": hire_year[chosen][rows],
-            "annual_amount_yuan": pay[chosen][rows],
+            "amount_yuan": pay[chosen][rows],
+            "amount_basis": "yearly pay",
+            "detail": "ecological forest ranger",
+            "detail_zh": "生态护林员",
         }
     )
     frame.insert(2, "person_id", frame["household_id"].map(working))
