@@ -11,7 +11,7 @@ YEAR ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup evaluate test lab clean-venv
+.PHONY: setup evaluate test lab lint clean-venv
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ test: $(STAMP)
 ## Open JupyterLab on the notebooks with the evalkit kernel.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Lint and check formatting (ruff).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 clean-venv:
 	rm -rf $(VENV)

@@ -28,7 +28,9 @@ def test_discover_fails_on_an_empty_folder(tmp_path) -> None:
 def test_notebook_is_clean_and_parameterized(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit notebooks without outputs"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), (
+        "commit notebooks without outputs"
+    )
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     assert code.index(tagged[0]) == 0
@@ -61,7 +63,11 @@ def test_incidence_trends_in_chinese_for_2016(tmp_path) -> None:
     assert failing["差额"].tolist() == [-12]
     metrics = report.read_metrics(out)
     assert metrics["remaining_persons"] == 6427 and metrics["year"] == 2016
-    assert sorted(p.name for p in (out / "figures").iterdir()) == ["exits_by_year.png", "incidence_path.png", "villages_exited.png"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "exits_by_year.png",
+        "incidence_path.png",
+        "villages_exited.png",
+    ]
 
 
 def test_incidence_trends_in_english_for_2018(tmp_path) -> None:

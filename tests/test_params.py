@@ -20,7 +20,9 @@ def test_declared_parameters(declared) -> None:
 
 
 def test_problems_name_notebook_parameter_and_allowed_values(declared) -> None:
-    problems = params.validate("01_incidence_trends", declared, {"year": 2030, "lang": "fr", "colour": "red", "out_dir": 3})
+    problems = params.validate(
+        "01_incidence_trends", declared, {"year": 2030, "lang": "fr", "colour": "red", "out_dir": 3}
+    )
     joined = "\n".join(problems)
     assert "parameter 'year' = 2030 is not allowed; allowed values: 2015, 2016, 2017, 2018" in joined
     assert "parameter 'lang' = 'fr' is not allowed; allowed values: en, zh" in joined

@@ -18,7 +18,11 @@ def _cli(evalkit_cli: list[str], *args: str) -> subprocess.CompletedProcess[str]
     return subprocess.run([*evalkit_cli, *args], capture_output=True, text=True, timeout=900, check=False)
 
 
-def _notebook(path: Path, body: str, params: str = 'year: int = 2018  # year\nlang: str = "en"  # language\nout_dir: str = ""  # output folder') -> None:
+def _notebook(
+    path: Path,
+    body: str,
+    params: str = 'year: int = 2018  # year\nlang: str = "en"  # language\nout_dir: str = ""  # output folder',
+) -> None:
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]
@@ -77,7 +81,9 @@ def test_failing_notebook_does_not_stop_the_others(tmp_path, evalkit_cli) -> Non
     shutil.copy(paths.notebooks_dir() / "01_incidence_trends.ipynb", folder)
     _notebook(folder / "02_broken.ipynb", "x = 1\nraise RuntimeError('deliberate failure for the test')")
     out = tmp_path / "out"
-    done = _cli(evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "120")
+    done = _cli(
+        evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "120"
+    )
     assert done.returncode == 1
     assert "02_broken: failed at cell" in done.stderr
     assert "RuntimeError: deliberate failure for the test" in done.stderr
@@ -96,7 +102,10 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
     out = tmp_path / "out"
     done = _cli(evalkit_cli, "run", "--out", str(out), "-p", "colour=red")
     assert done.returncode == 2
-    assert "01_incidence_trends: unknown parameter 'colour'; this notebook takes: year, lang, data_dir, out_dir" in done.stderr
+    assert (
+        "01_incidence_trends: unknown parameter 'colour'; this notebook takes: year, lang, data_dir, out_dir"
+        in done.stderr
+    )
     assert "Traceback" not in done.stderr
     assert not (out / "manifest.json").exists()
 
@@ -104,8 +113,23 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
 def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, evalkit_cli) -> None:
     folder = tmp_path / "nbs"
     folder.mkdir()
-    _notebook(folder / "01_typed.ipynb", "pass", params='year: int = 2018  # year\nratio: float = 0.5  # a share\nout_dir: str = ""  # out')
-    done = _cli(evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(tmp_path / "o"), "-p", "ratio=abc", "--year", "2031")
+    _notebook(
+        folder / "01_typed.ipynb",
+        "pass",
+        params='year: int = 2018  # year\nratio: float = 0.5  # a share\nout_dir: str = ""  # out',
+    )
+    done = _cli(
+        evalkit_cli,
+        "run",
+        "--notebooks-dir",
+        str(folder),
+        "--out",
+        str(tmp_path / "o"),
+        "-p",
+        "ratio=abc",
+        "--year",
+        "2031",
+    )
     assert done.returncode == 2
     assert "01_typed: parameter 'ratio' must be float, got str 'abc'" in done.stderr
     assert "01_typed: parameter 'year' = 2031 is not allowed; allowed values: 2015, 2016, 2017, 2018" in done.stderr

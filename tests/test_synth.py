@@ -20,7 +20,9 @@ def test_committed_files_are_regenerated_byte_for_byte(tmp_path) -> None:
     written = synth.write(tmp_path)
     for path in written:
         committed = paths.data_dir() / "synthetic" / path.name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), path.name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), (
+            path.name
+        )
 
 
 def test_another_seed_differs_but_matches_the_ledger() -> None:
@@ -33,9 +35,32 @@ def test_every_reproducible_figure_matches(county) -> None:
     table = synth.crosscheck(county)
     assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
-    assert {"ov_poor_hh_base", "ov_poor_pp_base", "ov_remaining_pp", "ov_exit_pp_2017", "hea_chronic", "ov_agri_pop"} <= matched
-    assert {"fun_microcredit_hh", "fun_microcredit", "fun_models", "dp_screened_hh", "dp_screened_pp", "eco_rangers", "eco_ranger_income"} <= matched
-    assert {"hou_reloc_poor_pp", "hou_site_jinxiu_pp", "hou_demolished_hh", "hou_dangerous_renov_hh", "eco_grain_green_pp", "sn_insurance_payout", "dp_deep_hh"} <= matched
+    assert {
+        "ov_poor_hh_base",
+        "ov_poor_pp_base",
+        "ov_remaining_pp",
+        "ov_exit_pp_2017",
+        "hea_chronic",
+        "ov_agri_pop",
+    } <= matched
+    assert {
+        "fun_microcredit_hh",
+        "fun_microcredit",
+        "fun_models",
+        "dp_screened_hh",
+        "dp_screened_pp",
+        "eco_rangers",
+        "eco_ranger_income",
+    } <= matched
+    assert {
+        "hou_reloc_poor_pp",
+        "hou_site_jinxiu_pp",
+        "hou_demolished_hh",
+        "hou_dangerous_renov_hh",
+        "eco_grain_green_pp",
+        "sn_insurance_payout",
+        "dp_deep_hh",
+    } <= matched
     assert len(matched) == 66
     assert len(table) == len(published.load())
 
@@ -78,7 +103,9 @@ def test_members_are_consistent(county) -> None:
     assert sizes.reindex(hh["household_id"]).tolist() == hh["household_size"].tolist()
     heads = members.loc[members["relation"] == "head"]
     assert heads["household_id"].is_unique and len(heads) == 3601
-    spouses = members.loc[members["relation"] == "spouse"].merge(heads[["household_id", "sex"]], on="household_id", suffixes=("", "_head"))
+    spouses = members.loc[members["relation"] == "spouse"].merge(
+        heads[["household_id", "sex"]], on="household_id", suffixes=("", "_head")
+    )
     assert (spouses["sex"] != spouses["sex_head"]).all()  # a registry check offices run
     age = 2014 - members["birth_year"]
     assert (members.loc[(age < 16) | (age >= 65), "labour_ability"] == "none").all()
@@ -110,14 +137,19 @@ def test_synthetic_is_said_everywhere(county) -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(Exception, match="available: households, labour, loans, members, panel, parameters, programs, survey, townships, truth, villages"):
+    with pytest.raises(
+        Exception,
+        match="available: households, labour, loans, members, panel, parameters, programs, survey, townships, truth, villages",
+    ):
         datasets.load("panel_2030")
 
 
 def test_synth_command(tmp_path, evalkit_cli) -> None:
     import subprocess
 
-    done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--seed", "3"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*evalkit_cli, "synth", "--out", str(tmp_path), "--seed", "3"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"synthetic_{t}.csv" for t in synth.TABLES)
     assert "(SYNTHETIC)" in done.stdout
@@ -146,7 +178,9 @@ def test_guarantees_met_from_exit(county) -> None:
     exited = panel.loc[panel["status"] != "registered"]
     cols = ["food_clothing_secure", "safe_housing", "safe_water", "compulsory_education_ok", "basic_medical_insurance"]
     assert exited[cols].all().all()
-    assert not panel.loc[panel["status"] == "registered", "safe_housing"].all()  # some registered households still lack it
+    assert not panel.loc[
+        panel["status"] == "registered", "safe_housing"
+    ].all()  # some registered households still lack it
 
 
 def test_lines_come_from_reference_data(county) -> None:
@@ -173,7 +207,9 @@ def test_loans(county) -> None:
 
 def test_truth_table_is_the_average_planted_effect(county) -> None:
     truth = county["truth"].loc[county["truth"]["program"] == "microcredit"].set_index(["outcome", "group"])["value"]
-    assert truth[("income_pc", "all")] == pytest.approx(truth[("operating_pc", "all")] + truth[("property_pc", "all")], abs=1e-3)
+    assert truth[("income_pc", "all")] == pytest.approx(
+        truth[("operating_pc", "all")] + truth[("property_pc", "all")], abs=1e-3
+    )
     assert truth[("property_pc", "model=self_development")] == 0
     assert truth[("operating_pc", "model=coop_cooperation")] == 0
     assert 200 < truth[("operating_pc", "all")] < 800
@@ -183,11 +219,13 @@ def test_truth_table_is_the_average_planted_effect(county) -> None:
 def _twfe(panel: pd.DataFrame, households: pd.DataFrame, outcome: str):
     from linearmodels.panel import PanelOLS
 
-    data = panel.merge(households[["household_id", "village_id"]], on="household_id").set_index(["household_id", "year"])
-    clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
-    fit = PanelOLS(data[outcome], data[["microcredit_active"]].astype(float), entity_effects=True, time_effects=True).fit(
-        cov_type="clustered", clusters=clusters
+    data = panel.merge(households[["household_id", "village_id"]], on="household_id").set_index(
+        ["household_id", "year"]
     )
+    clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
+    fit = PanelOLS(
+        data[outcome], data[["microcredit_active"]].astype(float), entity_effects=True, time_effects=True
+    ).fit(cov_type="clustered", clusters=clusters)
     return float(fit.params.iloc[0]), float(fit.std_errors.iloc[0])
 
 
@@ -200,7 +238,9 @@ def test_planted_microcredit_effect_is_recovered(county, outcome: str) -> None:
 
 def test_naive_comparison_is_biased(county) -> None:
     panel = county["panel"]
-    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("microcredit", "operating_pc", "all"), "value"]
+    truth = (
+        county["truth"].set_index(["program", "outcome", "group"]).loc[("microcredit", "operating_pc", "all"), "value"]
+    )
     post = panel.loc[panel["year"] == 2019].groupby("microcredit_active")["operating_pc"]
     naive, spread = post.mean(), post.std() / np.sqrt(post.size())
     difference = naive[True] - naive[False]
@@ -245,7 +285,9 @@ def test_returns_are_rare_and_predictable_from_risk_factors(county) -> None:
     import statsmodels.api as sm
 
     panel = county["panel"]
-    exited = panel.loc[(panel["year"] == 2019) & panel["status"].isin(["exited", "returned"]), ["household_id", "status"]]
+    exited = panel.loc[
+        (panel["year"] == 2019) & panel["status"].isin(["exited", "returned"]), ["household_id", "status"]
+    ]
     y18 = panel.loc[panel["year"] == 2018].set_index("household_id")
     y16 = panel.loc[panel["year"] == 2016].set_index("household_id")
     hh = county["households"].set_index("household_id")
@@ -271,7 +313,9 @@ def test_survey_design(county) -> None:
     survey, villages = county["survey"], county["villages"]
     assert 1800 <= len(survey) <= 2300 and survey["survey_id"].is_unique  # "about 2,000"
     # exactly 25 per village stratum, or the whole stratum when smaller (recovered from the stored probabilities)
-    per_stratum = survey.groupby(["village_id", "within_stratum"]).agg(n=("survey_id", "size"), prob=("household_prob", "first"))
+    per_stratum = survey.groupby(["village_id", "within_stratum"]).agg(
+        n=("survey_id", "size"), prob=("household_prob", "first")
+    )
     stratum_size = (per_stratum["n"] / per_stratum["prob"]).round()
     assert (per_stratum["n"] == np.minimum(25, stratum_size)).all()
     assert survey.groupby("township_id")["village_id"].nunique().eq(5).all()  # 5 clusters in each of the 10 strata
@@ -312,7 +356,13 @@ def test_survey_design_is_unbiased_over_repeated_draws() -> None:
         draws.append([w.sum(), w[exited].sum(), w[s["income_pc_2018"] < line].sum()])
     draws = np.array(draws)
     size = frame["household_size"]
-    truth = np.array([size.sum(), size[frame["exit_year"].notna() & (frame["registry_household_id"] != "")].sum(), size[frame["income_pc_2018"] < line].sum()])
+    truth = np.array(
+        [
+            size.sum(),
+            size[frame["exit_year"].notna() & (frame["registry_household_id"] != "")].sum(),
+            size[frame["income_pc_2018"] < line].sum(),
+        ]
+    )
     mc_se = draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
     assert (np.abs(draws.mean(axis=0) - truth) < 4 * mc_se).all(), (draws.mean(axis=0), truth, mc_se)
 
@@ -324,7 +374,9 @@ def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
 
     done = subprocess.run(
         [*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "3", "--chunk-households", "4000"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "synthetic_registry_scale_3"
@@ -338,13 +390,19 @@ def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
     first_above = upto.loc[upto["income_pc"] >= upto["poverty_line"]].groupby("household_id")["year"].min()
     exits = households.set_index("household_id")["exit_year"].dropna().astype(int)
     assert (first_above.reindex(exits.index) == exits).all()
-    assert (upto.loc[upto["status"] == "registered", "income_pc"] < upto.loc[upto["status"] == "registered", "poverty_line"]).all()
+    assert (
+        upto.loc[upto["status"] == "registered", "income_pc"] < upto.loc[upto["status"] == "registered", "poverty_line"]
+    ).all()
     # shares follow the county's, in expectation
     county = datasets.load("households")
     assert households["household_size"].mean() == pytest.approx(county["household_size"].mean(), rel=0.05)
     # deterministic: the same command writes the same bytes
     again = tmp_path / "again"
-    subprocess.run([*evalkit_cli, "synth", "--out", str(again), "--scale", "3", "--chunk-households", "4000"], check=True, capture_output=True)
+    subprocess.run(
+        [*evalkit_cli, "synth", "--out", str(again), "--scale", "3", "--chunk-households", "4000"],
+        check=True,
+        capture_output=True,
+    )
     first = (folder / "panel" / "chunk=00001" / "part.parquet").read_bytes()
     assert first == (again / "synthetic_registry_scale_3" / "panel" / "chunk=00001" / "part.parquet").read_bytes()
 
@@ -352,7 +410,9 @@ def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
 def test_bad_scale_is_a_user_error(tmp_path, evalkit_cli) -> None:
     import subprocess
 
-    done = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "-1"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "-1"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2 and "--scale must be positive" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -384,9 +444,9 @@ def test_planted_ranger_effect_is_recovered_among_eligible_households(county) ->
     clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
     truth = county["truth"].set_index(["program", "outcome"])["value"]
     for outcome in ("wage_pc", "income_pc"):
-        fit = PanelOLS(data[outcome], data[["ranger_active"]].astype(float), entity_effects=True, time_effects=True).fit(
-            cov_type="clustered", clusters=clusters
-        )
+        fit = PanelOLS(
+            data[outcome], data[["ranger_active"]].astype(float), entity_effects=True, time_effects=True
+        ).fit(cov_type="clustered", clusters=clusters)
         estimate, se = float(fit.params.iloc[0]), float(fit.std_errors.iloc[0])
         assert abs(estimate - truth[("forest_ranger", outcome)]) < 1.96 * se, (outcome, estimate, se)
 
@@ -397,7 +457,9 @@ def test_rangers_were_selected_so_a_naive_comparison_misleads(county) -> None:
     truth = county["truth"].set_index(["program", "outcome"]).loc[("forest_ranger", "wage_pc"), "value"]
 
     def gap(year: int) -> tuple[float, float]:
-        wage = panel.loc[panel["year"] == year].assign(r=lambda f: f["household_id"].isin(hired)).groupby("r")["wage_pc"]
+        wage = (
+            panel.loc[panel["year"] == year].assign(r=lambda f: f["household_id"].isin(hired)).groupby("r")["wage_pc"]
+        )
         mean, se = wage.mean(), wage.std() / np.sqrt(wage.size())
         return float(mean[True] - mean[False]), float(np.hypot(se[True], se[False]))
 
@@ -413,7 +475,9 @@ _EDU = {"illiterate": 0, "primary": 1, "junior_secondary": 2, "senior_secondary"
 def _training_data(county) -> tuple[pd.DataFrame, pd.DataFrame]:
     import statsmodels.api as sm
 
-    lab = county["labour"].merge(county["members"][["person_id", "birth_year", "education", "sex", "labour_ability"]], on="person_id")
+    lab = county["labour"].merge(
+        county["members"][["person_id", "birth_year", "education", "sex", "labour_ability"]], on="person_id"
+    )
     X = pd.DataFrame(
         {
             "edu": lab["education"].map(_EDU).fillna(1),
@@ -440,8 +504,19 @@ def test_training_table(county) -> None:
     age = 2017 - members["birth_year"]
     assert age.between(16, 55).all() and (members["schooling"] == "not_in_school").all()
     trained = lab.loc[lab["trained"]]
-    assert set(trained["course"]) == {"ecommerce", "maternity_care", "cooking", "excavator", "care_work", "handicraft", "computing"}
-    assert len(trained) == county["truth"].set_index(["program", "outcome", "group"]).loc[("training", "wage_2019", "all"), "n_units"]
+    assert set(trained["course"]) == {
+        "ecommerce",
+        "maternity_care",
+        "cooking",
+        "excavator",
+        "care_work",
+        "handicraft",
+        "computing",
+    }
+    assert (
+        len(trained)
+        == county["truth"].set_index(["program", "outcome", "group"]).loc[("training", "wage_2019", "all"), "n_units"]
+    )
     assert (lab.loc[~lab["employed_2019"], "wage_2019"] == 0).all()
     assert county["members"]["person_id"].isin(lab["person_id"]).sum() == len(lab)
 
@@ -453,7 +528,10 @@ def test_planted_training_effect_is_recovered_and_naive_is_biased(county, outcom
     truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("training", outcome, "all"), "value"]
     estimate = _att_ipw(y, d, X)
     rng = np.random.default_rng(0)
-    draws = [_att_ipw(y[i], d[i], X.iloc[i].reset_index(drop=True)) for i in (rng.integers(0, y.size, y.size) for _ in range(120))]
+    draws = [
+        _att_ipw(y[i], d[i], X.iloc[i].reset_index(drop=True))
+        for i in (rng.integers(0, y.size, y.size) for _ in range(120))
+    ]
     se = float(np.std(draws, ddof=1))
     assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
     naive = y[d == 1].mean() - y[d == 0].mean()

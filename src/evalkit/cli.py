@@ -36,8 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
     run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
     run.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
-    run.add_argument("-p", "--param", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
-                     help="extra notebook parameter (repeatable)")
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra notebook parameter (repeatable)",
+    )
     run.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
     run.add_argument("--kernel", default="evalkit", help="Jupyter kernel name (default evalkit)")
 
@@ -47,10 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     syn = sub.add_parser("synth", help="write the SYNTHETIC county (places and registry) as CSV files")
     syn.add_argument("--out", required=True, help="output folder (data/synthetic holds the committed copy)")
     syn.add_argument("--seed", type=int, default=None, help="random seed (default: the committed data's seed)")
-    syn.add_argument("--scale", type=float, default=1.0,
-                     help="registry size in counties (1: the calibrated county as CSV; more: a registry of SCALE x 3,601 "
-                          "households written in chunks to Parquet)")
-    syn.add_argument("--chunk-households", type=int, default=500_000, help="households per Parquet chunk (bounds memory)")
+    syn.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="registry size in counties (1: the calibrated county as CSV; more: a registry of SCALE x 3,601 "
+        "households written in chunks to Parquet)",
+    )
+    syn.add_argument(
+        "--chunk-households", type=int, default=500_000, help="households per Parquet chunk (bounds memory)"
+    )
 
     rec = sub.add_parser("reconcile", help="check the published figures' identities")
     rec.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
@@ -111,7 +124,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     seed = synth.DEFAULT_SEED if args.seed is None else args.seed
     if args.scale <= 0 or args.chunk_households < 1:
-        raise UserInputError(f"--scale must be positive (got {args.scale}) and --chunk-households at least 1 (got {args.chunk_households}).")
+        raise UserInputError(
+            f"--scale must be positive (got {args.scale}) and --chunk-households at least 1 (got {args.chunk_households})."
+        )
     if args.scale != 1:
         from evalkit.synth.scale import write_scaled
 
@@ -133,7 +148,9 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     if args.failing:
         table = table.loc[~table["holds"]]
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_colwidth", 60):
-        print(table[["identity", "lhs_expr", "relation", "rhs_expr", "lhs", "rhs", "gap", "holds"]].to_string(index=False))
+        print(
+            table[["identity", "lhs_expr", "relation", "rhs_expr", "lhs", "rhs", "gap", "holds"]].to_string(index=False)
+        )
     return 0
 
 

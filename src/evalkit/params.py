@@ -156,9 +156,7 @@ def validate(
     problems = []
     for name, value in supplied.items():
         if name not in declared:
-            problems.append(
-                f"{notebook}: unknown parameter {name!r}; this notebook takes: {', '.join(declared)}"
-            )
+            problems.append(f"{notebook}: unknown parameter {name!r}; this notebook takes: {', '.join(declared)}")
             continue
         spec = declared[name]
         if not _type_ok(value, spec.type_name):

@@ -44,8 +44,7 @@ def project_root() -> Path:
         root = Path(env).expanduser().resolve()
         if not (root / "data").is_dir():
             raise ConfigurationError(
-                f"EVALKIT_ROOT={env!r} has no data/ folder; point it at the evalkit "
-                "repository or unset it."
+                f"EVALKIT_ROOT={env!r} has no data/ folder; point it at the evalkit repository or unset it."
             )
         return root
     here = Path(__file__).resolve()

@@ -65,9 +65,7 @@ def validate_frame(
             line = csv_line(case.index)
             where = f"row {line}" if line is not None else "whole column"
             column = case.column if isinstance(case.column, str) else "(table)"
-            lines.append(
-                f"  {where}, column {column!r}: expected {case.check}, got {case.failure_case!r}"
-            )
+            lines.append(f"  {where}, column {column!r}: expected {case.check}, got {case.failure_case!r}")
         shown = lines[:_MAX_LISTED]
         more = len(lines) - len(shown)
         body = "\n".join(shown) + (f"\n  ... and {more} more" if more else "")

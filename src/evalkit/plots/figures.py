@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -36,11 +35,18 @@ def incidence_figure(path: pd.DataFrame, *, threshold: float, lang: str = "en") 
     """
     setup(lang)
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.lineplot(data=path, x="year", y="incidence_pct", ax=ax, marker="o", color="#4C72B0", label=label("derived", lang))
+    sns.lineplot(
+        data=path, x="year", y="incidence_pct", ax=ax, marker="o", color="#4C72B0", label=label("derived", lang)
+    )
     pub = path.dropna(subset=["incidence_published"])
     ax.scatter(pub["year"], pub["incidence_published"], s=90, color="#C44E52", zorder=5, label=label("published", lang))
     for row in pub.itertuples():
-        ax.annotate(f"{row.incidence_published:g}%", (row.year, row.incidence_published), textcoords="offset points", xytext=(8, 6))
+        ax.annotate(
+            f"{row.incidence_published:g}%",
+            (row.year, row.incidence_published),
+            textcoords="offset points",
+            xytext=(8, 6),
+        )
     ax.axhline(threshold, ls="--", color="0.3", lw=1)
     ax.text(path["year"].min(), threshold, f" {label('exit_threshold', lang)} {threshold:g}%", va="bottom", color="0.3")
     ax.set(xlabel=label("year", lang), ylabel=label("incidence_pct", lang), title=label("title_incidence", lang))
@@ -56,7 +62,9 @@ def exits_figure(exits: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Households and persons exiting poverty by year, side by side."""
     setup(lang)
     long = exits.melt(id_vars="year", value_vars=["households", "persons"], var_name="measure", value_name="value")
-    long["measure"] = long["measure"].map({"households": label("exits_households", lang), "persons": label("exits_persons", lang)})
+    long["measure"] = long["measure"].map(
+        {"households": label("exits_households", lang), "persons": label("exits_persons", lang)}
+    )
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.barplot(data=long, x="year", y="value", hue="measure", ax=ax)
     for container in ax.containers:
@@ -86,7 +94,9 @@ def income_ratio_figure(panel: pd.DataFrame, *, until: int | None = None, lang: 
         ratio=data["income_pc"] / data["poverty_line"],
         status=data["status"].map(lambda s: label(s, lang)),
     )
-    order = [label(s, lang) for s in ("registered", "exited_this_year", "exited") if label(s, lang) in set(data["status"])]
+    order = [
+        label(s, lang) for s in ("registered", "exited_this_year", "exited") if label(s, lang) in set(data["status"])
+    ]
     fig, ax = plt.subplots(figsize=(8, 4))
     sns.boxplot(data=data, x="year", y="ratio", hue="status", hue_order=order, ax=ax, fliersize=1, log_scale=True)
     ax.axhline(1.0, ls="--", color="0.3", lw=1)

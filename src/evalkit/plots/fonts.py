@@ -32,7 +32,9 @@ def cjk_font_path() -> Path:
             "run `make setup` or `pip install mplfonts`."
         ) from None
     if not path.is_file():
-        raise FontError(f"Noto Sans CJK SC not found at {path}; reinstall mplfonts (`pip install --force-reinstall mplfonts`).")
+        raise FontError(
+            f"Noto Sans CJK SC not found at {path}; reinstall mplfonts (`pip install --force-reinstall mplfonts`)."
+        )
     return path
 
 

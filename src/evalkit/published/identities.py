@@ -134,9 +134,14 @@ def _list_identities(lists: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         {
             "identity_id": "list_" + per_list["list_id"],
             "group": "named lists",
-            "description_en": "Items named in the list '" + per_list["list_id"] + "' match "
+            "description_en": "Items named in the list '"
+            + per_list["list_id"]
+            + "' match "
             + np.where(stated, "the stated count", "the recorded count (the report states none)"),
-            "description_zh": "列举项目数与" + np.where(stated, "报告所述数量", "记录数量") + "一致:" + per_list["list_id"],
+            "description_zh": "列举项目数与"
+            + np.where(stated, "报告所述数量", "记录数量")
+            + "一致:"
+            + per_list["list_id"],
             "lhs": "count(" + per_list["list_id"] + ")",
             "relation": "==",
             "rhs": per_list["figure_id"],
@@ -213,8 +218,6 @@ def reconcile(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=RECONCILE_COLUMNS)
 
 
-
-
 def reconciliation_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The reconciliation table for display: description in ``lang``, failing rows first.
 
@@ -228,6 +231,21 @@ def reconciliation_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
     check_lang(lang)
     view = table.assign(description=table[f"description_{lang}"])
-    view = view[["identity", "group", "description", "lhs_expr", "relation", "rhs_expr", "lhs", "rhs", "gap", "tolerance", "holds", "note"]]
+    view = view[
+        [
+            "identity",
+            "group",
+            "description",
+            "lhs_expr",
+            "relation",
+            "rhs_expr",
+            "lhs",
+            "rhs",
+            "gap",
+            "tolerance",
+            "holds",
+            "note",
+        ]
+    ]
     view = view.sort_values("holds", kind="stable").reset_index(drop=True)
     return translate_columns(view, lang)

@@ -108,7 +108,9 @@ _LISTS_SCHEMA = pa.DataFrameSchema(
     unique=["list_id", "position"],
 )
 
-_HINT = "edit data/published/{name} so that every row meets the rule shown (see README, 'The published-figures ledger')."
+_HINT = (
+    "edit data/published/{name} so that every row meets the rule shown (see README, 'The published-figures ledger')."
+)
 
 
 def _key(data_dir: str | os.PathLike[str] | None) -> str:

@@ -30,7 +30,9 @@ __all__ = [
 def _by_prefix(ledger: pd.DataFrame, prefix: str) -> pd.Series:
     rows = ledger.loc[ledger["figure_id"].str.startswith(prefix)]
     if rows.empty:
-        raise LedgerError(f"the ledger has no figures with ids starting {prefix!r}", file="ledger.csv", column="figure_id")
+        raise LedgerError(
+            f"the ledger has no figures with ids starting {prefix!r}", file="ledger.csv", column="figure_id"
+        )
     return rows.set_index(rows["year"].astype(int))["value"].sort_index()
 
 

@@ -1,6 +1,21 @@
 """Writing what notebooks show: figures, tables and ``metrics.json``."""
 
 from evalkit.report.styles import highlight_false
-from evalkit.report.outputs import METRICS_FILE, TABLE_ENCODING, NotebookOutputs, read_metrics, read_table, write_metrics
+from evalkit.report.outputs import (
+    METRICS_FILE,
+    TABLE_ENCODING,
+    NotebookOutputs,
+    read_metrics,
+    read_table,
+    write_metrics,
+)
 
-__all__ = ["highlight_false", "METRICS_FILE", "TABLE_ENCODING", "NotebookOutputs", "read_metrics", "read_table", "write_metrics"]
+__all__ = [
+    "highlight_false",
+    "METRICS_FILE",
+    "TABLE_ENCODING",
+    "NotebookOutputs",
+    "read_metrics",
+    "read_table",
+    "write_metrics",
+]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["execute_one", "export_html"]
+__all__ = ["execute_one", "export_html", "utc_now"]
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 to the second (manifest timestamps)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def export_html(executed: Path, html: Path) -> None:
@@ -43,7 +44,7 @@ def execute_one(
 
     record: dict[str, object] = {
         "status": "ok",
-        "started_at": _now(),
+        "started_at": utc_now(),
         "failed_cell_index": None,
         "failed_cell_execution_count": None,
         "failed_cell_source": None,
@@ -72,7 +73,7 @@ def execute_one(
     except Exception as exc:  # kernel death, timeout, unreadable notebook: recorded, never fatal to the run
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(limit=3))
     record["wall_seconds"] = round(time.perf_counter() - start, 3)
-    record["finished_at"] = _now()
+    record["finished_at"] = utc_now()
     if Path(executed).is_file():
         try:
             export_html(Path(executed), Path(html))

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from evalkit import paths
 
-__all__ = ["sha256_file", "input_hashes", "package_versions", "git_state", "write_manifest", "environment_summary", "PACKAGES"]
+__all__ = [
+    "sha256_file",
+    "input_hashes",
+    "package_versions",
+    "git_state",
+    "write_manifest",
+    "environment_summary",
+    "PACKAGES",
+]
 
 PACKAGES = (
     "evalkit",
@@ -85,7 +93,9 @@ def git_state() -> dict[str, object]:
 
     def git(*args: str) -> str | None:
         try:
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False)
+            done = subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
         return done.stdout.strip() if done.returncode == 0 else None

@@ -15,14 +15,13 @@ import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from evalkit import __version__, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, validate
 from evalkit.report.outputs import METRICS_FILE, read_metrics
-from evalkit.runner.execute import execute_one
+from evalkit.runner.execute import execute_one, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
 
 __all__ = ["NotebookRun", "RunResult", "discover", "run", "DEFAULT_KERNEL", "DEFAULT_TIMEOUT"]
@@ -117,10 +116,6 @@ def _check_kernel(kernel: str) -> None:
         ) from None
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _metrics_or_none(folder: Path) -> dict[str, int | float] | None:
     """A notebook's metrics.json, or None when it wrote none (e.g. it failed early)."""
     return read_metrics(folder) if (folder / METRICS_FILE).is_file() else None
@@ -168,7 +163,7 @@ def run(
         raise ParameterError(f"jobs must be at least 1, got {jobs}.")
     if timeout < 1:
         raise ParameterError(f"timeout must be at least 1 second, got {timeout}.")
-    started_at = _now()
+    started_at = utc_now()
     start = time.perf_counter()
     year = latest_year(data_dir or None) if year is None else year
     out_dir = Path(out).expanduser().resolve() if out else paths.year_output_dir(year)
@@ -230,7 +225,7 @@ def run(
         "year": year,
         "out_dir": str(out_dir),
         "started_at": started_at,
-        "finished_at": _now(),
+        "finished_at": utc_now(),
         "wall_seconds": wall,
         "jobs": workers,
         "kernel": kernel,

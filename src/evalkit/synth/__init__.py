@@ -32,13 +32,27 @@ from evalkit.synth.targets import targets
 __all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "crosscheck"]
 
 DEFAULT_SEED = 20190901
-TABLES = ("townships", "villages", "households", "members", "panel", "loans", "programs", "labour", "survey", "truth", "parameters")
+TABLES = (
+    "townships",
+    "villages",
+    "households",
+    "members",
+    "panel",
+    "loans",
+    "programs",
+    "labour",
+    "survey",
+    "truth",
+    "parameters",
+)
 
 
 MAX_ATTEMPTS = 8
 
 
-def generate(seed: int = DEFAULT_SEED, params: SynthParams | None = None, *, include_frame: bool = False) -> dict[str, pd.DataFrame]:
+def generate(
+    seed: int = DEFAULT_SEED, params: SynthParams | None = None, *, include_frame: bool = False
+) -> dict[str, pd.DataFrame]:
     """Generate the synthetic county (deterministic for a given seed and parameters).
 
     Drawing the registry with every published count exact can fail for an

@@ -108,7 +108,11 @@ def _relocation_figures(rows: pd.DataFrame) -> dict[str, float]:
         "hou_reloc_sites": float(rows.loc[central, "detail"].nunique()),
         "hou_demolished_hh": float((rows["amount_basis"] == "old house vacated and land reclaimed").sum()),
     }
-    for key, site in (("qingnan", "Qingnan Village site"), ("shuiyu", "Shuiyu Village site"), ("jinxiu", "Jinxiuyuan site")):
+    for key, site in (
+        ("qingnan", "Qingnan Village site"),
+        ("shuiyu", "Shuiyu Village site"),
+        ("jinxiu", "Jinxiuyuan site"),
+    ):
         at = rows["detail"] == site
         out[f"hou_site_{key}_hh"] = float(at.sum())
         out[f"hou_site_{key}_pp"] = float(rows.loc[at, "persons"].sum())
@@ -145,10 +149,18 @@ def crosscheck(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     ledger = published.load()
     values = registry_figures(county)
-    table = ledger[["figure_id", "indicator_en", "value", "more_than", "value_reported"]].rename(columns={"value": "ledger_value"})
+    table = ledger[["figure_id", "indicator_en", "value", "more_than", "value_reported"]].rename(
+        columns={"value": "ledger_value"}
+    )
     table["registry_value"] = table["figure_id"].map(values).astype("float64")
-    step = table["ledger_value"] / pd.to_numeric(table["value_reported"], errors="coerce") * table["value_reported"].map(_precision)
-    lower_ok = (table["registry_value"] >= table["ledger_value"]) & (table["registry_value"] < table["ledger_value"] + step)
+    step = (
+        table["ledger_value"]
+        / pd.to_numeric(table["value_reported"], errors="coerce")
+        * table["value_reported"].map(_precision)
+    )
+    lower_ok = (table["registry_value"] >= table["ledger_value"]) & (
+        table["registry_value"] < table["ledger_value"] + step
+    )
     equal = np.isclose(table["registry_value"], table["ledger_value"])
     table["status"] = np.select(
         [table["registry_value"].isna(), np.where(table["more_than"], lower_ok, equal)],

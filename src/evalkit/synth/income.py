@@ -76,13 +76,17 @@ def split_components(
     n, k = total.shape
     years = np.asarray(p.years, dtype=float) - p.years[0]
     size = households["household_size"].to_numpy(dtype=float)
-    pension = (p.pension_per_elderly * (1 + p.pension_growth) ** years)[None, :] * (households["elderly"].to_numpy() / size)[:, None]
+    pension = (p.pension_per_elderly * (1 + p.pension_growth) ** years)[None, :] * (
+        households["elderly"].to_numpy() / size
+    )[:, None]
     has_property = rng.random(n) < p.property_share
     prop = np.where(has_property, rng.uniform(100, 500, n), 0.0)[:, None] * np.ones(k)
     other = rng.uniform(p.other_policy_low, p.other_policy_high, n)[:, None] * (1.03**years)[None, :]
     dibao_pc = dibao_share[:, None] * lines[None, :]
     has_op = (households["workers"].to_numpy() > 0) & (rng.random(n) < 0.75)
-    share = rng.beta(p.operating_share_a, p.operating_share_b, n) * (1 - p.forest_operating_cut * households["forest_share"].to_numpy())
+    share = rng.beta(p.operating_share_a, p.operating_share_b, n) * (
+        1 - p.forest_operating_cut * households["forest_share"].to_numpy()
+    )
     level = p.operating_floor + np.where(has_op, share * total[:, 0], 0.0)
     operating = level[:, None] + p.operating_year_step * years[None, :] + rng.normal(0.0, p.operating_noise_sd, (n, k))
     eco = (p.eco_comp_full_forest * households["forest_share"].to_numpy())[:, None] * np.ones(k)

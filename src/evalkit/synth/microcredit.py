@@ -82,9 +82,7 @@ def planted_effects(
     return op_mean * scale * noise, div_mean * noise
 
 
-def loans_table(
-    rng: np.random.Generator, p: SynthParams, registry: pd.DataFrame, risk: np.ndarray
-) -> pd.DataFrame:
+def loans_table(rng: np.random.Generator, p: SynthParams, registry: pd.DataFrame, risk: np.ndarray) -> pd.DataFrame:
     """One loan per borrowing registry household: amount, term, model, repayment status.
 
     Amounts are at most the cap; most loans are at the cap and the rest are

@@ -60,7 +60,9 @@ def make_places(rng: np.random.Generator, t: Targets) -> tuple[pd.DataFrame, pd.
     townships = _townships(t)
     n = t.villages
     names = [zh for zh, _ in REPORT_VILLAGES] + [f"示例村{i:03d}" for i in range(len(REPORT_VILLAGES) + 1, n + 1)]
-    names_en = [en for _, en in REPORT_VILLAGES] + [f"Placeholder village {i:03d}" for i in range(len(REPORT_VILLAGES) + 1, n + 1)]
+    names_en = [en for _, en in REPORT_VILLAGES] + [
+        f"Placeholder village {i:03d}" for i in range(len(REPORT_VILLAGES) + 1, n + 1)
+    ]
     from_report = np.arange(n) < len(REPORT_VILLAGES)
     # villages per township: roughly even, at least 12 each
     per_township = round_to_total(rng.gamma(8.0, size=len(townships)), n, minimum=12)

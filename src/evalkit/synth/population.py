@@ -58,10 +58,18 @@ def _members(rng: np.random.Generator, base_year: int, size: np.ndarray) -> pd.D
             "in_compulsory",
             np.where(e < 0.35, "illiterate", np.where(e < 0.85, "primary", "junior_secondary")),
         ],
-        np.select([e < 0.08, e < 0.40, e < 0.85, e < 0.95], ["illiterate", "primary", "junior_secondary", "senior_secondary"], "tertiary"),
+        np.select(
+            [e < 0.08, e < 0.40, e < 0.85, e < 0.95],
+            ["illiterate", "primary", "junior_secondary", "senior_secondary"],
+            "tertiary",
+        ),
     )
     schooling = np.select(
-        [(age >= 6) & (age <= 15), (age >= 16) & (age <= 18) & (rng.random(n) < 0.8), (age >= 19) & (age <= 22) & (rng.random(n) < 0.25)],
+        [
+            (age >= 6) & (age <= 15),
+            (age >= 16) & (age <= 18) & (rng.random(n) < 0.8),
+            (age >= 19) & (age <= 22) & (rng.random(n) < 0.25),
+        ],
         ["compulsory", "upper_secondary", "tertiary"],
         "not_in_school",
     )
@@ -94,7 +102,12 @@ def make_population(
     age = t.base_year - members["birth_year"].to_numpy()
     hh = members["_hh"].to_numpy()
     count = lambda mask: np.bincount(hh[mask], minlength=size.size)  # noqa: E731 - local shorthand
-    working = (age >= 16) & (age <= 64) & (members["schooling"].to_numpy() == "not_in_school") & ~members["disabled"].to_numpy()
+    working = (
+        (age >= 16)
+        & (age <= 64)
+        & (members["schooling"].to_numpy() == "not_in_school")
+        & ~members["disabled"].to_numpy()
+    )
     workers = count(working)
     elderly = count(age >= 60)
     students = count(members["schooling"].to_numpy() != "not_in_school")

@@ -118,7 +118,9 @@ def _relocation(rng: np.random.Generator, households: pd.DataFrame, villages: pd
     return frame
 
 
-def _renovation(rng: np.random.Generator, households: pd.DataFrame, panel: pd.DataFrame, villages: pd.DataFrame, relocated: set[str]) -> pd.DataFrame:
+def _renovation(
+    rng: np.random.Generator, households: pd.DataFrame, panel: pd.DataFrame, villages: pd.DataFrame, relocated: set[str]
+) -> pd.DataFrame:
     total = int(published.figure("hou_dangerous_renov_hh"))
     fixed = panel.loc[panel["safe_housing"]].groupby("household_id")["year"].min()
     unsafe_once = panel.loc[~panel["safe_housing"], "household_id"].unique()
@@ -138,9 +140,20 @@ def _renovation(rng: np.random.Generator, households: pd.DataFrame, panel: pd.Da
         detail_zh="建档立卡贫困户",
     )
     others = total - registered_n
-    kinds = rng.choice(["minimum living allowance household", "scattered-support person in extreme poverty", "poor disabled household"], size=others)
+    kinds = rng.choice(
+        [
+            "minimum living allowance household",
+            "scattered-support person in extreme poverty",
+            "poor disabled household",
+        ],
+        size=others,
+    )
     kinds_zh = pd.Series(kinds).map(
-        {"minimum living allowance household": "低保户", "scattered-support person in extreme poverty": "分散供养特困人员", "poor disabled household": "贫困残疾人家庭"}
+        {
+            "minimum living allowance household": "低保户",
+            "scattered-support person in extreme poverty": "分散供养特困人员",
+            "poor disabled household": "贫困残疾人家庭",
+        }
     )
     rest = _rows(
         "housing_renovation",
@@ -155,7 +168,17 @@ def _renovation(rng: np.random.Generator, households: pd.DataFrame, panel: pd.Da
     return pd.concat([reg, rest], ignore_index=True)
 
 
-def _members_rows(rng: np.random.Generator, program: str, members: pd.DataFrame, pool_mask: np.ndarray, n: int, years: list[int], detail: np.ndarray | str, detail_zh: np.ndarray | str, households: pd.DataFrame) -> pd.DataFrame:
+def _members_rows(
+    rng: np.random.Generator,
+    program: str,
+    members: pd.DataFrame,
+    pool_mask: np.ndarray,
+    n: int,
+    years: list[int],
+    detail: np.ndarray | str,
+    detail_zh: np.ndarray | str,
+    households: pd.DataFrame,
+) -> pd.DataFrame:
     pool = members.loc[pool_mask]
     if len(pool) < n:
         raise CalibrationError(f"{program}: {n} members needed, {len(pool)} eligible")
@@ -175,14 +198,21 @@ def _members_rows(rng: np.random.Generator, program: str, members: pd.DataFrame,
 
 
 def make_programs(
-    rng: np.random.Generator, households: pd.DataFrame, members: pd.DataFrame, panel: pd.DataFrame, villages: pd.DataFrame, rangers: pd.DataFrame
+    rng: np.random.Generator,
+    households: pd.DataFrame,
+    members: pd.DataFrame,
+    panel: pd.DataFrame,
+    villages: pd.DataFrame,
+    rangers: pd.DataFrame,
 ) -> pd.DataFrame:
     """All participation rows (rangers included), in PROGRAM_COLUMNS order."""
     f = published.figure
     relocation = _relocation(rng, households, villages)
     renovation = _renovation(rng, households, panel, villages, set(relocation["household_id"]))
     sizes = households["household_size"].to_numpy()
-    g4g = choose_with_sum(rng, [np.arange(len(households))], [int(f("eco_grain_green_hh"))], sizes, int(f("eco_grain_green_pp")))[0]
+    g4g = choose_with_sum(
+        rng, [np.arange(len(households))], [int(f("eco_grain_green_hh"))], sizes, int(f("eco_grain_green_pp"))
+    )[0]
     mu = np.round(rng.uniform(3, 10, g4g.size), 1)
     grain = _rows(
         "grain_for_green",
@@ -195,18 +225,41 @@ def make_programs(
         detail=[f"{m:g} mu converted" for m in mu],
         detail_zh=[f"退耕{m:g}亩" for m in mu],
     )
-    working = members["labour_ability"].isin(["able", "weak"]).to_numpy() & ~members["person_id"].isin(set(rangers["person_id"])).to_numpy()
+    working = (
+        members["labour_ability"].isin(["able", "weak"]).to_numpy()
+        & ~members["person_id"].isin(set(rangers["person_id"])).to_numpy()
+    )
     coops = int(f("eco_coops"))
     coop_ids = np.array([f"C{i + 1:02d}" for i in range(coops)])
     n_coop = int(f("eco_coop_poor_pp"))
     coop_of = np.concatenate([coop_ids, rng.choice(coop_ids, size=n_coop - coops)])  # every cooperative employs someone
-    afforest = _members_rows(rng, "afforestation_coop", members, working, n_coop, [2017, 2018], [f"cooperative {c}" for c in coop_of], [f"造林合作社{c}" for c in coop_of], households)
+    afforest = _members_rows(
+        rng,
+        "afforestation_coop",
+        members,
+        working,
+        n_coop,
+        [2017, 2018],
+        [f"cooperative {c}" for c in coop_of],
+        [f"造林合作社{c}" for c in coop_of],
+        households,
+    )
     taken = set(afforest["person_id"])
     private = _members_rows(
-        rng, "private_firm_job", members, working & ~members["person_id"].isin(taken).to_numpy(), int(f("emp_private_jobs")), [2018, 2019],
-        "job from a paired private firm", "民营企业结对帮扶岗位", households,
+        rng,
+        "private_firm_job",
+        members,
+        working & ~members["person_id"].isin(taken).to_numpy(),
+        int(f("emp_private_jobs")),
+        [2018, 2019],
+        "job from a paired private firm",
+        "民营企业结对帮扶岗位",
+        households,
     )
-    remaining = households["exit_year"].isna().to_numpy() & households["main_cause"].isin(["illness", "disability", "lack_labour"]).to_numpy()
+    remaining = (
+        households["exit_year"].isna().to_numpy()
+        & households["main_cause"].isin(["illness", "disability", "lack_labour"]).to_numpy()
+    )
     deep_idx = rng.choice(np.flatnonzero(remaining), size=int(f("dp_deep_hh")), replace=False)
     deep = _rows(
         "deep_poverty_support",
@@ -238,7 +291,9 @@ def make_programs(
         detail_zh=types["item_zh"].to_numpy()[kind],
     )
     students = members.loc[members["schooling"] != "not_in_school"]
-    stage_zh = students["schooling"].map({"compulsory": "义务教育", "upper_secondary": "高中阶段", "tertiary": "高等教育"})
+    stage_zh = students["schooling"].map(
+        {"compulsory": "义务教育", "upper_secondary": "高中阶段", "tertiary": "高等教育"}
+    )
     education = _rows(
         "education_aid",
         len(students),
@@ -251,7 +306,9 @@ def make_programs(
         detail=students["schooling"].to_numpy(),
         detail_zh=stage_zh.to_numpy(),
     )
-    frame = pd.concat([rangers, relocation, renovation, grain, afforest, private, deep, insurance, education], ignore_index=True)
+    frame = pd.concat(
+        [rangers, relocation, renovation, grain, afforest, private, deep, insurance, education], ignore_index=True
+    )
     frame = frame[PROGRAM_COLUMNS]
     frame["persons"] = frame["persons"].astype("Int64")
     frame["start_year"] = frame["start_year"].astype("Int64")

@@ -39,11 +39,17 @@ REMAINING = 0  # cohort code of households still registered at the end of 2018
 _HARD = ("illness", "disability", "lack_labour")
 
 
-def _baseline_poor(rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, villages: pd.DataFrame, n: int) -> np.ndarray:
+def _baseline_poor(
+    rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, villages: pd.DataFrame, n: int
+) -> np.ndarray:
     """Boolean mask of households poor in 2014: at least three per village, weighted by hardship."""
     poor_village = hh["village_id"].map(villages.set_index("village_id")["poor_village"]).to_numpy()
     weight = np.where(poor_village, p.poor_village_weight, 1.0)
-    weight = weight * (1 + 0.8 * hh["hardship"].isin(_HARD).to_numpy()) * np.exp(-p.poor_size_penalty * hh["household_size"].to_numpy())
+    weight = (
+        weight
+        * (1 + 0.8 * hh["hardship"].isin(_HARD).to_numpy())
+        * np.exp(-p.poor_size_penalty * hh["household_size"].to_numpy())
+    )
     noise = rng.random(len(hh)) ** (1.0 / weight)  # weighted sampling without replacement (Efraimidis–Spirakis keys)
     order = pd.DataFrame({"v": hh["village_id"].to_numpy(), "key": -noise}).sort_values(["v", "key"], kind="stable")
     first3 = order.groupby("v").head(3).index.to_numpy()
@@ -54,7 +60,9 @@ def _baseline_poor(rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, v
     return mask
 
 
-def _intended_crossing(rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, poor: np.ndarray, counts: dict[int, int]) -> np.ndarray:
+def _intended_crossing(
+    rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, poor: np.ndarray, counts: dict[int, int]
+) -> np.ndarray:
     """Fractional crossing year for baseline-poor households, faster for more workers and fewer hardships."""
     speed = (
         2.0 * hh["workers"].to_numpy() / hh["household_size"].to_numpy()
@@ -98,14 +106,21 @@ def _health_and_labour(rng: np.random.Generator, t: Targets, members: pd.DataFra
     weight = np.where(head[ill], 0.2, 1.0)
     draw = rng.choice(ill, size=ill.size, replace=False, p=weight / weight.sum())
     unrecorded = t.illness_persons - (t.illness_major + t.illness_severe + t.illness_chronic)
-    labels = np.repeat(["not_recorded", "severe", "major", "chronic"], [max(unrecorded, 0), t.illness_severe, t.illness_major, t.illness_chronic])
+    labels = np.repeat(
+        ["not_recorded", "severe", "major", "chronic"],
+        [max(unrecorded, 0), t.illness_severe, t.illness_major, t.illness_chronic],
+    )
     health[draw[: labels.size]] = labels
     others = np.flatnonzero(cause != "illness")
     health[others[rng.random(others.size) < np.where(age[others] >= 50, 0.22, 0.04)]] = "chronic"
     disabled = members["disabled"].to_numpy()
     schooling = members["schooling"].to_numpy()
     labour = np.select(
-        [(age < 16) | (age >= 65) | (schooling != "not_in_school"), disabled | np.isin(health, ["major", "severe"]), health == "chronic"],
+        [
+            (age < 16) | (age >= 65) | (schooling != "not_in_school"),
+            disabled | np.isin(health, ["major", "severe"]),
+            health == "chronic",
+        ],
         ["none", "lost", "weak"],
         "able",
     )
@@ -133,10 +148,14 @@ def _guarantees(rng: np.random.Generator, years: tuple[int, ...], exit_year: np.
     return out
 
 
-def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame) -> dict[str, pd.DataFrame]:  # noqa: PLR0915 - one pipeline, step by step
+def make_registry(
+    rng: np.random.Generator, t: Targets, p: SynthParams, villages: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
     """Return the registry tables: households, members, panel, loans, truth (microcredit)."""
     if p.microcredit_loan_total < t.microcredit_loans_at_least:
-        raise CalibrationError(f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan")
+        raise CalibrationError(
+            f"microcredit_loan_total must be at least the published {t.microcredit_loans_at_least} yuan"
+        )
     lines = reference.poverty_lines(allow_interpolated=True).reindex(p.years).to_numpy()
     if np.isnan(lines).any():
         raise ValueError(f"data/reference/poverty_lines.csv lacks a line for one of {p.years}")
@@ -181,7 +200,9 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
         borrowers=t.microcredit_households,
     )
     illness_flag = pop["hardship"].to_numpy() == "illness"
-    chosen = fix_count(rng, chosen, hired, t.rangers, keys=[cohort, illness_flag, borrows, size], village=pop["village_id"].to_numpy())
+    chosen = fix_count(
+        rng, chosen, hired, t.rangers, keys=[cohort, illness_flag, borrows, size], village=pop["village_id"].to_numpy()
+    )
     chosen = rng.permutation(chosen)
     ids = np.array([f"H{i + 1:05d}" for i in range(chosen.size)])
     exit_year = cohort[chosen]
@@ -239,7 +260,12 @@ def make_registry(rng: np.random.Generator, t: Targets, p: SynthParams, villages
     loans["loan_id"] = [f"L{i + 1:04d}" for i in range(len(loans))]
     truth = _truth(p, ids, chosen, size, start, model, tau_op, tau_div, borrows, propensity)
     truth = pd.concat(
-        [truth, _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger), training_truth, _return_truth(panel, unstable[chosen], ids)],
+        [
+            truth,
+            _ranger_truth(p, chosen, size, hired, hire_year, tau_ranger),
+            training_truth,
+            _return_truth(panel, unstable[chosen], ids),
+        ],
         ignore_index=True,
     )
     rangers = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members, households)
@@ -279,9 +305,13 @@ def _income(comp: dict[str, np.ndarray]) -> np.ndarray:
     return np.round(comp["wage"] + comp["operating"] + comp["property"] + _transfer(comp), 2)
 
 
-def _schooling_needs_a_student(rng: np.random.Generator, households: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def _schooling_needs_a_student(
+    rng: np.random.Generator, households: pd.DataFrame, members: pd.DataFrame
+) -> pd.DataFrame:
     """Registry cause 'schooling' only where a member is in school; other causes keep their counts."""
-    has_student = households["household_id"].isin(members.loc[members["schooling"] != "not_in_school", "household_id"]).to_numpy()
+    has_student = (
+        households["household_id"].isin(members.loc[members["schooling"] != "not_in_school", "household_id"]).to_numpy()
+    )
     cause = households["main_cause"].to_numpy().copy()
     wrong = np.flatnonzero((cause == "schooling") & ~has_student)
     pool = np.flatnonzero(has_student & ~np.isin(cause, ["illness", "disability", "schooling"]))
@@ -314,7 +344,9 @@ def _panel(
     after = years > 2018  # beyond the report: exits and returns follow incomes
     below = income[:, after] < lines[None, after]
     status[:, after] = np.where(
-        (exit_code > 0)[:, None], np.where(below, "returned", "exited"), np.where(below, "registered", "exited_this_year")
+        (exit_code > 0)[:, None],
+        np.where(below, "returned", "exited"),
+        np.where(below, "registered", "exited_this_year"),
     )
     guarantees = _guarantees(rng, p.years, exit_code)
     interpolated = reference.poverty_lines().reindex(years).isna().to_numpy()
@@ -343,7 +375,12 @@ def _panel(
 
 
 def _unstable(
-    rng: np.random.Generator, p: SynthParams, hh: pd.DataFrame, poor: np.ndarray, crossing: np.ndarray, dibao: np.ndarray
+    rng: np.random.Generator,
+    p: SynthParams,
+    hh: pd.DataFrame,
+    poor: np.ndarray,
+    crossing: np.ndarray,
+    dibao: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Early exits whose income falls back towards the line; some return to poverty in 2019."""
     index = (
@@ -375,7 +412,9 @@ def _events_and_screening(
     candidates = flags.loc[flags["low_income"] & flags["falling_income"] & flags["transfer_dependent"], "household_id"]
     sizes = households.set_index("household_id")["household_size"]
     pool = np.arange(candidates.size)
-    pick = choose_with_sum(rng, [pool], [t.screened_households], sizes.reindex(candidates).to_numpy(), t.screened_persons)[0]
+    pick = choose_with_sum(
+        rng, [pool], [t.screened_households], sizes.reindex(candidates).to_numpy(), t.screened_persons
+    )[0]
     flagged = set(candidates.to_numpy()[pick])
     in_2018 = panel["year"] == 2018
     candidate_rows = in_2018 & panel["household_id"].isin(set(candidates))
@@ -384,13 +423,21 @@ def _events_and_screening(
 
 
 def _ranger_programs(
-    ids: np.ndarray, chosen: np.ndarray, hired: np.ndarray, hire_year: np.ndarray, pay: np.ndarray, members: pd.DataFrame, households: pd.DataFrame
+    ids: np.ndarray,
+    chosen: np.ndarray,
+    hired: np.ndarray,
+    hire_year: np.ndarray,
+    pay: np.ndarray,
+    members: pd.DataFrame,
+    households: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per ranger: the household's first working-age member holds the job."""
     rows = np.flatnonzero(hired[chosen])
-    working = members.loc[
-        (members["labour_ability"].isin(["able", "weak"])) & members["household_id"].isin(set(ids[rows]))
-    ].drop_duplicates("household_id").set_index("household_id")["person_id"]
+    working = (
+        members.loc[(members["labour_ability"].isin(["able", "weak"])) & members["household_id"].isin(set(ids[rows]))]
+        .drop_duplicates("household_id")
+        .set_index("household_id")["person_id"]
+    )
     frame = pd.DataFrame(
         {
             "program": "forest_ranger",

@@ -48,7 +48,9 @@ def _county_shapes() -> dict[str, object]:
     return {"sizes": sizes, "causes": causes, "cohorts": cohort}
 
 
-def _chunk(rng: np.random.Generator, start: int, n: int, shapes: dict[str, object], p: SynthParams, lines: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _chunk(
+    rng: np.random.Generator, start: int, n: int, shapes: dict[str, object], p: SynthParams, lines: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     years = np.asarray(p.years)
     ids = np.arange(start, start + n)
     county = ids // COUNTY_HOUSEHOLDS
@@ -63,7 +65,9 @@ def _chunk(rng: np.random.Generator, start: int, n: int, shapes: dict[str, objec
     since = years[None, :] - crossing[:, None]
     slope = gap / np.maximum(crossing - years[0], 0.5)
     after = rng.uniform(p.nonpoor_growth_low, p.nonpoor_growth_high, n)
-    z = np.where(since < 0, slope[:, None] * since, after[:, None] * since) + rng.normal(0, p.path_noise_sd, (n, years.size))
+    z = np.where(since < 0, slope[:, None] * since, after[:, None] * since) + rng.normal(
+        0, p.path_noise_sd, (n, years.size)
+    )
     income = np.round(lines[None, :] * np.exp(z), 2)
     transfer = np.round(np.minimum(income * rng.uniform(0.1, 0.5, n)[:, None], income), 2)
     operating = np.round(np.minimum((income - transfer) * rng.beta(2, 5, n)[:, None], income - transfer), 2)
@@ -75,7 +79,11 @@ def _chunk(rng: np.random.Generator, start: int, n: int, shapes: dict[str, objec
     # status from incomes: exit in the first year at or above the line (if it stays above through 2018)
     exit_year = np.where(monotone & (k >= 1) & (k < upto), years[0] + k, 0)
     exited = (exit_year[:, None] > 0) & (years[None, :] >= exit_year[:, None])
-    status = np.where(exited, np.where(years[None, :] == exit_year[:, None], "exited_this_year", "exited"), np.where(below, "registered", "not_poor"))
+    status = np.where(
+        exited,
+        np.where(years[None, :] == exit_year[:, None], "exited_this_year", "exited"),
+        np.where(below, "registered", "not_poor"),
+    )
     status = np.where(exited & below, "returned", status)
     hid = np.char.add("N", np.char.zfill(ids.astype(str), 9))
     households = pd.DataFrame(

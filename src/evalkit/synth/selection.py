@@ -79,16 +79,26 @@ def select_registry(
         in_c = cohort == c
         mean_ill = sizes[in_c & illness].mean()
         k_ill = int(np.clip(round(q / mean_ill), 1, n - 1))
-        cells = {(bb, ii): np.flatnonzero(in_c & (borrower == bb) & (illness == ii)) for bb in (True, False) for ii in (True, False)}
+        cells = {
+            (bb, ii): np.flatnonzero(in_c & (borrower == bb) & (illness == ii))
+            for bb in (True, False)
+            for ii in (True, False)
+        }
         k = _split_cells({key: cell.size for key, cell in cells.items()}, n=n, borrowers=int(b), ill=k_ill)
-        ill = choose_with_sum(rng, [cells[(True, True)], cells[(False, True)]], [k[(True, True)], k[(False, True)]], sizes, int(q))
-        rest = choose_with_sum(rng, [cells[(True, False)], cells[(False, False)]], [k[(True, False)], k[(False, False)]], sizes, int(s - q))
+        ill = choose_with_sum(
+            rng, [cells[(True, True)], cells[(False, True)]], [k[(True, True)], k[(False, True)]], sizes, int(q)
+        )
+        rest = choose_with_sum(
+            rng, [cells[(True, False)], cells[(False, False)]], [k[(True, False)], k[(False, False)]], sizes, int(s - q)
+        )
         picked.extend(ill + rest)
     chosen = np.concatenate(picked)
     return _cover_villages(rng, chosen, cohort, illness, borrower, sizes, village)
 
 
-def _split_cells(pool: dict[tuple[bool, bool], int], *, n: int, borrowers: int, ill: int) -> dict[tuple[bool, bool], int]:
+def _split_cells(
+    pool: dict[tuple[bool, bool], int], *, n: int, borrowers: int, ill: int
+) -> dict[tuple[bool, bool], int]:
     """Household counts for the (borrower, illness) cells with the required margins.
 
     Proportional to the candidate pools (iterative proportional fitting), then
@@ -102,7 +112,10 @@ def _split_cells(pool: dict[tuple[bool, bool], int], *, n: int, borrowers: int, 
     >>> k[(True, True)] <= 0.95 * 50
     True
     """
-    grid = np.array([[pool[(True, True)], pool[(True, False)]], [pool[(False, True)], pool[(False, False)]]], dtype=float) + 1e-9
+    grid = (
+        np.array([[pool[(True, True)], pool[(True, False)]], [pool[(False, True)], pool[(False, False)]]], dtype=float)
+        + 1e-9
+    )
     rows, cols = np.array([borrowers, n - borrowers], dtype=float), np.array([ill, n - ill], dtype=float)
     for _ in range(200):
         grid *= (rows / grid.sum(axis=1))[:, None]
@@ -111,9 +124,16 @@ def _split_cells(pool: dict[tuple[bool, bool], int], *, n: int, borrowers: int, 
     low = max(0, borrowers - cap[(True, False)], ill - cap[(False, True)], borrowers + ill - n)
     high = min(cap[(True, True)], borrowers, ill, cap[(False, False)] - n + borrowers + ill)
     if low > high:
-        raise CalibrationError(f"candidate pools {pool} cannot supply {n} households with {borrowers} borrowers and {ill} ill")
+        raise CalibrationError(
+            f"candidate pools {pool} cannot supply {n} households with {borrowers} borrowers and {ill} ill"
+        )
     k11 = int(np.clip(round(grid[0, 0]), low, high))
-    return {(True, True): k11, (True, False): borrowers - k11, (False, True): ill - k11, (False, False): n - borrowers - ill + k11}
+    return {
+        (True, True): k11,
+        (True, False): borrowers - k11,
+        (False, True): ill - k11,
+        (False, False): n - borrowers - ill + k11,
+    }
 
 
 def _cover_villages(

@@ -21,7 +21,9 @@ def by_cause(households: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """
     check_lang(lang)
     names = causes().set_index("code")[f"name_{lang}"]
-    table = households.groupby("main_cause").agg(households=("household_size", "size"), persons=("household_size", "sum"))
+    table = households.groupby("main_cause").agg(
+        households=("household_size", "size"), persons=("household_size", "sum")
+    )
     table = table.sort_values("households", ascending=False, kind="stable").reset_index()
     table.insert(1, "cause", table["main_cause"].map(names))
     return table
@@ -40,13 +42,17 @@ def headcount_by_year(panel: pd.DataFrame, households: pd.DataFrame, agri_pop: f
     """
     data = panel.merge(households[["household_id", "household_size"]], on="household_id", validate="many_to_one")
     still = data.loc[data["status"] == "registered"]
-    table = still.groupby("year").agg(poor_households=("household_size", "size"), poor_persons=("household_size", "sum"))
+    table = still.groupby("year").agg(
+        poor_households=("household_size", "size"), poor_persons=("household_size", "sum")
+    )
     table = table.reindex(sorted(data["year"].unique()), fill_value=0)
     table["incidence_pct"] = table["poor_persons"] / agri_pop * 100
     return table.reset_index()
 
 
-def headcount_vs_ledger(panel: pd.DataFrame, households: pd.DataFrame, ledger: pd.DataFrame, agri_pop: float) -> pd.DataFrame:
+def headcount_vs_ledger(
+    panel: pd.DataFrame, households: pd.DataFrame, ledger: pd.DataFrame, agri_pop: float
+) -> pd.DataFrame:
     """Registry headcount by year beside the ledger's path (published or derived from exits)."""
     from evalkit.published import incidence_path
 
@@ -70,7 +76,14 @@ def loans_by_model(loans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     check_lang(lang)
     bad = loans["status_2019"].isin(["overdue", "default"])
     key = "model" if lang == "en" else "model_zh"
-    table = loans.assign(_bad=bad).groupby(key, sort=False).agg(
-        loans=("amount_yuan", "size"), amount_yuan=("amount_yuan", "sum"), mean_amount_yuan=("amount_yuan", "mean"), overdue_or_default_share=("_bad", "mean")
+    table = (
+        loans.assign(_bad=bad)
+        .groupby(key, sort=False)
+        .agg(
+            loans=("amount_yuan", "size"),
+            amount_yuan=("amount_yuan", "sum"),
+            mean_amount_yuan=("amount_yuan", "mean"),
+            overdue_or_default_share=("_bad", "mean"),
+        )
     )
     return table.reset_index().rename(columns={"model_zh": "model"})

@@ -118,7 +118,12 @@ def make_survey(
 
 
 def survey_frame(
-    rng: np.random.Generator, p: SynthParams, villages: pd.DataFrame, population: pd.DataFrame, panel: pd.DataFrame, line: float
+    rng: np.random.Generator,
+    p: SynthParams,
+    villages: pd.DataFrame,
+    population: pd.DataFrame,
+    panel: pd.DataFrame,
+    line: float,
 ) -> pd.DataFrame:
     """Every rural household's true end-2018 situation, with its township (the sampling frame)."""
     frame = _truth_at_survey(rng, p, population, panel, line)
@@ -126,7 +131,9 @@ def survey_frame(
     return frame
 
 
-def draw_survey(rng: np.random.Generator, p: SynthParams, villages: pd.DataFrame, truth_pop: pd.DataFrame, line: float) -> pd.DataFrame:
+def draw_survey(
+    rng: np.random.Generator, p: SynthParams, villages: pd.DataFrame, truth_pop: pd.DataFrame, line: float
+) -> pd.DataFrame:
     """Draw one two-stage sample from the frame and compute its calibrated weights."""
     by_village = truth_pop.groupby("village_id").indices  # row positions of each village, computed once
     registered = (truth_pop["registry_household_id"] != "").to_numpy()
@@ -134,7 +141,9 @@ def draw_survey(rng: np.random.Generator, p: SynthParams, villages: pd.DataFrame
     picks, village_prob, household_prob, strata = [], [], [], []
     for _, group in villages.groupby("township_id", sort=True):
         vids = group["village_id"].to_numpy()
-        drawn, prob = pps_systematic(rng, households_per_village.reindex(vids).to_numpy(), p.survey_villages_per_township)
+        drawn, prob = pps_systematic(
+            rng, households_per_village.reindex(vids).to_numpy(), p.survey_villages_per_township
+        )
         for j in sorted(drawn):
             rows_v = by_village[vids[j]]
             for stratum, members, n in (
@@ -148,15 +157,25 @@ def draw_survey(rng: np.random.Generator, p: SynthParams, villages: pd.DataFrame
                 village_prob.append(np.full(take, prob[j]))
                 household_prob.append(np.full(take, take / members.size))
                 strata.append(np.full(take, stratum))
-    sample = truth_pop.iloc[np.concatenate(picks)].reset_index(drop=True).assign(
-        within_stratum=np.concatenate(strata), village_prob=np.concatenate(village_prob), household_prob=np.concatenate(household_prob)
+    sample = (
+        truth_pop.iloc[np.concatenate(picks)]
+        .reset_index(drop=True)
+        .assign(
+            within_stratum=np.concatenate(strata),
+            village_prob=np.concatenate(village_prob),
+            household_prob=np.concatenate(household_prob),
+        )
     )
     sample["weight"] = 1.0 / (sample["village_prob"] * sample["household_prob"])
     # calibrate: weighted persons = agricultural population, township by township
     agri = villages.groupby("township_id")["agri_pop"].sum()
     weighted = (sample["weight"] * sample["household_size"]).groupby(sample["township_id"]).sum()
     sample["weight"] = sample["weight"] * sample["township_id"].map(agri / weighted)
-    status = np.where(sample["registry_household_id"] == "", "not_registered", np.where(sample["exit_year"].notna(), "exited", "registered"))
+    status = np.where(
+        sample["registry_household_id"] == "",
+        "not_registered",
+        np.where(sample["exit_year"].notna(), "exited", "registered"),
+    )
     survey = pd.DataFrame(
         {
             "survey_id": [f"S{i + 1:04d}" for i in range(len(sample))],
@@ -190,8 +209,16 @@ def _assessment_truth(pop: pd.DataFrame) -> pd.DataFrame:
     exited = registered & pop["exit_year"].notna()
     remaining = registered & pop["exit_year"].isna()
     values = {
-        "wrong_exit_rate": (size[pop["wrongly_exited"]].sum() / size[exited].sum(), "share of exited persons", int(exited.sum())),
-        "missed_rate": (size[pop["missed"]].sum() / size[~registered].sum(), "share of non-registered rural persons", int((~registered).sum())),
+        "wrong_exit_rate": (
+            size[pop["wrongly_exited"]].sum() / size[exited].sum(),
+            "share of exited persons",
+            int(exited.sum()),
+        ),
+        "missed_rate": (
+            size[pop["missed"]].sum() / size[~registered].sum(),
+            "share of non-registered rural persons",
+            int((~registered).sum()),
+        ),
         "composite_incidence": (
             (size[remaining].sum() + size[pop["missed"]].sum() + size[pop["wrongly_exited"]].sum()) / size.sum(),
             "share of rural persons",

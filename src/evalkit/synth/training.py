@@ -41,10 +41,17 @@ def _logit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def make_training(rng: np.random.Generator, p: SynthParams, members: pd.DataFrame, households: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_training(
+    rng: np.random.Generator, p: SynthParams, members: pd.DataFrame, households: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (labour follow-up table of eligible members, truth rows)."""
     age = 2017 - members["birth_year"].to_numpy()
-    eligible = (age >= 16) & (age <= 55) & members["labour_ability"].isin(["able", "weak"]).to_numpy() & (members["schooling"].to_numpy() == "not_in_school")
+    eligible = (
+        (age >= 16)
+        & (age <= 55)
+        & members["labour_ability"].isin(["able", "weak"]).to_numpy()
+        & (members["schooling"].to_numpy() == "not_in_school")
+    )
     m = members.loc[eligible].reset_index(drop=True)
     n = len(m)
     age = 2017 - m["birth_year"].to_numpy()
@@ -53,7 +60,13 @@ def make_training(rng: np.random.Generator, p: SynthParams, members: pd.DataFram
     weak = (m["labour_ability"] == "weak").to_numpy()
     workers = m["household_id"].map(m.groupby("household_id").size()).to_numpy()
     # selection into training on observed characteristics
-    index = p.training_intercept + p.training_per_edu * edu - p.training_per_decade * (age - 35) / 10 + p.training_female * female - 0.5 * weak
+    index = (
+        p.training_intercept
+        + p.training_per_edu * edu
+        - p.training_per_decade * (age - 35) / 10
+        + p.training_female * female
+        - 0.5 * weak
+    )
     trained = rng.random(n) < _logit(index)
     # course choice depends on sex
     codes = list(COURSES)
@@ -93,7 +106,9 @@ def make_training(rng: np.random.Generator, p: SynthParams, members: pd.DataFram
             "wage_2016": np.round(wage_2016, 2),
             "employed_2019": employed,
             "wage_2019": np.round(wage, 2),
-            "wage_if_untrained": np.round(wage0, 2),  # used to add the effect to household incomes; dropped before writing
+            "wage_if_untrained": np.round(
+                wage0, 2
+            ),  # used to add the effect to household incomes; dropped before writing
         }
     )
     truth = _training_truth(trained, completed, course, employed1, employed0, np.round(wage1, 2), np.round(wage0, 2))
