@@ -230,7 +230,11 @@ def reconciliation_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     from evalkit.plots.labels import check_lang, translate_columns
 
     check_lang(lang)
-    columns = ["description" if c == "description_en" else c for c in RECONCILE_COLUMNS if c not in ("description_zh", "figures")]
+    columns = [
+        "description" if c == "description_en" else c
+        for c in RECONCILE_COLUMNS
+        if c not in ("description_zh", "figures")
+    ]
     view = table.assign(description=table[f"description_{lang}"])[columns]
     view = view.sort_values("holds", kind="stable").reset_index(drop=True)
     return translate_columns(view, lang)
