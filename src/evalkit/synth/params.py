@@ -60,14 +60,14 @@ class SynthParams:
     other_policy_low: float = 80.0
     other_policy_high: float = 220.0
     dibao_share_of_line: float = 0.30
-    dibao_share_unstable: float = 0.55  # gap-filling allowance once income falls (两线合一)
+    dibao_share_unstable: float = 0.45  # gap-filling allowance once income falls (两线合一)
     # unstable exits and returns to poverty (logit of being unstable, among 2015-2016 exits)
     unstable_intercept: float = -1.4
     unstable_illness: float = 1.2
     unstable_no_workers: float = 0.8
     unstable_per_elderly: float = 0.5
     unstable_dibao: float = 0.8
-    unstable_return_share: float = 0.5
+    unstable_return_share: float = 0.85
     unstable_small_household: float = 0.6
     major_event_rate: float = 0.02
     major_event_rate_illness: float = 0.05
