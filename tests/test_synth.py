@@ -575,3 +575,26 @@ def test_other_programs(county) -> None:
     assert len(deep) == 68 and deep["household_id"].isin(remaining).all()
     students = county["members"].loc[county["members"]["schooling"] != "not_in_school", "person_id"]
     assert students.isin(programs.loc[programs["program"] == "education_aid", "person_id"]).all()
+
+
+def test_planted_relocation_effect_is_recovered(county) -> None:
+    from linearmodels.panel import PanelOLS
+
+    hh = county["households"]
+    moved = set(county["programs"].query("program == 'relocation' and registered")["household_id"])
+    pool = set(hh.loc[hh["main_cause"] != "illness", "household_id"])  # relocation draws from these households
+    data = county["panel"].merge(hh[["household_id", "village_id"]], on="household_id")
+    data = data.loc[data["household_id"].isin(pool)].assign(
+        moved_2019=lambda f: (f["household_id"].isin(moved) & (f["year"] == 2019)).astype(float),
+        ranger=lambda f: f["ranger_active"].astype(float),  # a concurrent 2019 program, also drawn by forest cover
+    )
+    data = data.set_index(["household_id", "year"])
+    clusters = data["village_id"].astype("category").cat.codes.to_frame("village")
+    fit = PanelOLS(data["wage_pc"], data[["moved_2019", "ranger"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", clusters=clusters
+    )
+    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("relocation", "wage_pc", "all"), "value"]
+    estimate, se = float(fit.params["moved_2019"]), float(fit.std_errors["moved_2019"])
+    assert abs(estimate - truth) < 1.96 * se, (estimate, se, truth)
+    relocated = county["panel"].loc[county["panel"]["relocated"], "household_id"].unique()
+    assert set(relocated) == moved

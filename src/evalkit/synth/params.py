@@ -105,6 +105,11 @@ class SynthParams:
     training_completion: float = 0.85
     training_noncompleter_share: float = 0.25  # share of the course effect for members who did not complete
     training_base_wage: float = 9000.0  # yuan per year for an employed member before training
+    # relocation: drawn towards forested (remote) villages; wage gain per person in 2019
+    relocation_forest_power: float = 3.0
+    relocation_gain_town: float = 700.0  # Jinxiuyuan, by the county town: gain from this ...
+    relocation_gain_village: float = 300.0  # village sites and dispersed settlement: gain from this ...
+    relocation_gain_spread: float = 400.0  # ... to this much more, uniformly
     # the county household survey (third-party assessment, end of 2018)
     survey_villages_per_township: int = 5
     survey_registered_per_village: int = 25

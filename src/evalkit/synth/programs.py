@@ -7,13 +7,15 @@ and 29 / 110 dispersed; 93 old houses vacated), dangerous-house renovation
 228 people), afforestation cooperatives (169 poor people in 27 cooperatives),
 private-firm jobs (83), deep-poverty support (68 households), insurance
 payouts (2,876,300 yuan in total) and education aid (every registered student).
+Relocation carries a planted 2019 wage gain (:func:`relocate`); the others carry
+no planted effect.
 
 The report gives relocation only as margins (by poverty status, by settlement
 type, by site). The joint split used here satisfies every margin: all 16
 non-poor households settled centrally (3 / 6 at Qingnan, 3 / 8 at Shuiyu,
 10 / 22 at Jinxiuyuan), so the 29 dispersed households are all poor. Non-poor
-and non-registered households have no registry id. These programs carry no
-planted effect (yet); amounts the report does not give are left empty.
+and non-registered households have no registry id. Amounts the report does
+not give are left empty.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import pandas as pd
 from evalkit import published
 from evalkit.errors import CalibrationError
 from evalkit.synth._alloc import round_to_total, sizes_with_total
+from evalkit.synth.params import SynthParams
 from evalkit.synth.selection import choose_with_sum
 
-__all__ = ["make_programs", "PROGRAM_COLUMNS"]
+__all__ = ["make_programs", "relocate", "PROGRAM_COLUMNS"]
 
 PROGRAM_COLUMNS = [
     "program",
@@ -68,7 +71,30 @@ def _check_sites() -> None:
         raise CalibrationError("relocation site split does not match the published non-poor totals")
 
 
-def _relocation(rng: np.random.Generator, households: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+def relocate(
+    rng: np.random.Generator, p: SynthParams, households: pd.DataFrame, villages: pd.DataFrame
+) -> pd.DataFrame:
+    """Relocated households with the published splits, and each poor household's planted 2019 wage gain.
+
+    Poor households are drawn more often from forested (remote) villages. The
+    gain per person (``effect_pc``, empty for non-poor households, who are not
+    in the panel) is realized in 2019, the first full year after the 2016–2019
+    moves, so exits recorded to 2018 do not depend on it.
+    """
+    forest = households["village_id"].map(villages.set_index("village_id")["forest_share"]).to_numpy()
+    frame = _relocation(rng, households, villages, weights=forest**p.relocation_forest_power + 1e-6)
+    low, high = (
+        np.where(frame["detail"] == "Jinxiuyuan site", p.relocation_gain_town, p.relocation_gain_village),
+        p.relocation_gain_spread,
+    )
+    gain = np.round(rng.uniform(low, low + high), 2)
+    frame["effect_pc"] = pd.array(np.where(frame["registered"], gain, np.nan), dtype="Float64")
+    return frame
+
+
+def _relocation(
+    rng: np.random.Generator, households: pd.DataFrame, villages: pd.DataFrame, weights: np.ndarray | None = None
+) -> pd.DataFrame:
     f = published.figure
     _check_sites()
     sizes = households["household_size"].to_numpy()
@@ -79,7 +105,7 @@ def _relocation(rng: np.random.Generator, households: pd.DataFrame, villages: pd
     cells.append(("dispersed", "分散安置", dispersed_hh, dispersed_pp, 0))
     frames = []
     for site, site_zh, n, persons, year in cells:
-        pick = choose_with_sum(rng, [pool], [n], sizes, persons)[0]
+        pick = choose_with_sum(rng, [pool], [n], sizes, persons, weights=weights)[0]
         pool = np.setdiff1d(pool, pick)
         years = rng.choice([2016, 2017, 2018], size=n) if year == 0 else year
         frames.append(
@@ -199,6 +225,7 @@ def _members_rows(
 
 def make_programs(
     rng: np.random.Generator,
+    relocation: pd.DataFrame,
     households: pd.DataFrame,
     members: pd.DataFrame,
     panel: pd.DataFrame,
@@ -207,7 +234,7 @@ def make_programs(
 ) -> pd.DataFrame:
     """All participation rows (rangers included), in PROGRAM_COLUMNS order."""
     f = published.figure
-    relocation = _relocation(rng, households, villages)
+    relocation = relocation.drop(columns="effect_pc")
     renovation = _renovation(rng, households, panel, villages, set(relocation["household_id"]))
     sizes = households["household_size"].to_numpy()
     g4g = choose_with_sum(

@@ -28,7 +28,7 @@ from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_eff
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
 from evalkit.synth.rangers import assign_rangers
-from evalkit.synth.programs import make_programs
+from evalkit.synth.programs import make_programs, relocate
 from evalkit.synth.selection import fix_count, select_registry
 from evalkit.synth.training import make_training
 from evalkit.synth.targets import Targets
@@ -244,8 +244,16 @@ def make_registry(
     y19 = p.years.index(2019)
     observed["wage"][chosen, y19] += np.round(gain.reindex(ids, fill_value=0.0).to_numpy() / size[chosen], 2)
     labour = labour.drop(columns="wage_if_untrained")
+    relocation = relocate(rng, p, households, villages)
+    moved = relocation.loc[relocation["registered"]]
+    position = pd.Series(np.arange(ids.size), index=ids)
+    observed["wage"][chosen[position.loc[moved["household_id"]].to_numpy()], y19] += moved["effect_pc"].to_numpy(
+        dtype=float
+    )
     panel = _panel(rng, p, ids, chosen, exit_year, observed, lines, active)
     panel["ranger_active"] = ranger_active[chosen].ravel()
+    move_year = panel["household_id"].map(moved.set_index("household_id")["start_year"])
+    panel["relocated"] = (panel["year"] >= move_year).fillna(False).astype(bool)
     panel = _events_and_screening(rng, p, t, panel, households)
     registry_borrowers = borrows[chosen]
     loans_frame = pd.DataFrame(
@@ -269,7 +277,8 @@ def make_registry(
         ignore_index=True,
     )
     rangers = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members, households)
-    programs = make_programs(rng, households, members, panel, villages, rangers)
+    programs = make_programs(rng, relocation, households, members, panel, villages, rangers)
+    truth = pd.concat([truth, _relocation_truth(moved)], ignore_index=True)
     # the whole rural population in 2018, for the household survey (not written out)
     y18 = p.years.index(2018)
     registry_id = np.full(len(pop), "", dtype=object)
@@ -477,6 +486,29 @@ def _ranger_truth(
                 "n_obs": int(post.sum()),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def _relocation_truth(moved: pd.DataFrame) -> pd.DataFrame:
+    """Planted relocation effects on 2019 wage (= total) income per person, overall and by site."""
+    rows = []
+    groups = [("all", np.ones(len(moved), dtype=bool))] + [
+        (f"site={s}", (moved["detail"] == s).to_numpy()) for s in moved["detail"].unique()
+    ]
+    for group, mask in groups:
+        for outcome in ("wage_pc", "income_pc"):
+            rows.append(
+                {
+                    "program": "relocation",
+                    "outcome": outcome,
+                    "estimand": "ATT in 2019 (first full year after the 2016-2019 moves)",
+                    "group": group,
+                    "value": round(float(moved.loc[mask, "effect_pc"].astype(float).mean()), 4),
+                    "unit": "yuan per person per year",
+                    "n_units": int(mask.sum()),
+                    "n_obs": int(mask.sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 

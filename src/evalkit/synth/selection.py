@@ -26,13 +26,19 @@ def choose_with_sum(
     sizes: np.ndarray,
     total: int,
     max_steps: int = 100_000,
+    weights: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """Draw ``counts[i]`` items from ``pools[i]`` so that their ``sizes`` sum to ``total``."""
+    """Draw ``counts[i]`` items from ``pools[i]`` so that their ``sizes`` sum to ``total``.
+
+    ``weights`` (indexed like ``sizes``) tilt the first draw; the swaps that
+    reach the exact total are uniform.
+    """
     chosen = []
     for pool, k in zip(pools, counts, strict=True):
         if k > pool.size:
             raise CalibrationError(f"a cell needs {k} households but has {pool.size} candidates")
-        chosen.append(rng.choice(pool, size=k, replace=False))
+        w = None if weights is None else weights[pool] / weights[pool].sum()
+        chosen.append(rng.choice(pool, size=k, replace=False, p=w))
     rest = [np.setdiff1d(pool, pick) for pool, pick in zip(pools, chosen, strict=True)]
     gap = total - int(sum(sizes[c].sum() for c in chosen))
     steps = 0
