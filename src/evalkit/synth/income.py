@@ -16,9 +16,10 @@ import pandas as pd
 
 from evalkit.synth.params import SynthParams
 
-__all__ = ["intended_paths", "split_components", "COMPONENTS"]
+__all__ = ["intended_paths", "split_components", "exit_cohorts", "COMPONENTS", "REMAINING"]
 
 COMPONENTS = ("wage", "operating", "property", "pension", "dibao", "eco_comp", "other_policy")
+REMAINING = 0  # cohort code of households still below the line at the end of 2018
 
 
 def intended_paths(
@@ -101,3 +102,26 @@ def split_components(
         "eco_comp": eco,
         "other_policy": other,
     }
+
+
+def exit_cohorts(total: np.ndarray, lines: np.ndarray, years: tuple[int, ...]) -> np.ndarray:
+    """Exit cohort of each household from its incomes, 2014–2018.
+
+    A household poor in 2014 exits in the first year its income reaches the
+    line, provided it stays there through 2018; one below the line in every
+    year gets :data:`REMAINING`; any other pattern (never poor, or crossing
+    back and forth) gets -1.
+
+    Examples
+    --------
+    >>> lines = np.array([10.0, 10, 10, 10, 10])
+    >>> total = np.array([[8.0, 9, 11, 12, 13], [8, 8, 8, 8, 8], [8, 11, 9, 12, 12], [12, 12, 12, 12, 12]])
+    >>> exit_cohorts(total, lines, (2014, 2015, 2016, 2017, 2018)).tolist()
+    [2016, 0, -1, -1]
+    """
+    upto = years.index(2018) + 1
+    below = total[:, :upto] < lines[None, :upto]
+    k = below.sum(axis=1)  # years below the line, counted from 2014
+    prefix = np.all(below == (np.arange(upto)[None, :] < k[:, None]), axis=1)  # below first, then above for good
+    cohort = np.where(k == upto, REMAINING, years[0] + k)
+    return np.where(prefix & (k >= 1), cohort, -1)

@@ -61,6 +61,19 @@ def _rows(program: str, n: int, **columns: object) -> pd.DataFrame:
     return frame
 
 
+def _household_rows(program: str, households: pd.DataFrame, index: np.ndarray, **columns: object) -> pd.DataFrame:
+    """Rows for registry households at positions ``index``: id, village, size filled in."""
+    return _rows(
+        program,
+        index.size,
+        household_id=households["household_id"].to_numpy()[index],
+        village_id=households["village_id"].to_numpy()[index],
+        registered=True,
+        persons=households["household_size"].to_numpy()[index],
+        **columns,
+    )
+
+
 def _check_sites() -> None:
     f = published.figure
     hh = sum(s[2] + s[4] for s in _SITES)
@@ -108,19 +121,7 @@ def _relocation(
         pick = choose_with_sum(rng, [pool], [n], sizes, persons, weights=weights)[0]
         pool = np.setdiff1d(pool, pick)
         years = rng.choice([2016, 2017, 2018], size=n) if year == 0 else year
-        frames.append(
-            _rows(
-                "relocation",
-                n,
-                household_id=households["household_id"].to_numpy()[pick],
-                village_id=households["village_id"].to_numpy()[pick],
-                registered=True,
-                persons=sizes[pick],
-                start_year=years,
-                detail=site,
-                detail_zh=site_zh,
-            )
-        )
+        frames.append(_household_rows("relocation", households, pick, start_year=years, detail=site, detail_zh=site_zh))
     for site, site_zh, _, _, n, persons, year in _SITES:
         frames.append(
             _rows(
@@ -241,13 +242,10 @@ def make_programs(
         rng, [np.arange(len(households))], [int(f("eco_grain_green_hh"))], sizes, int(f("eco_grain_green_pp"))
     )[0]
     mu = np.round(rng.uniform(3, 10, g4g.size), 1)
-    grain = _rows(
+    grain = _household_rows(
         "grain_for_green",
-        g4g.size,
-        household_id=households["household_id"].to_numpy()[g4g],
-        village_id=households["village_id"].to_numpy()[g4g],
-        registered=True,
-        persons=sizes[g4g],
+        households,
+        g4g,
         start_year=rng.choice([2016, 2017], size=g4g.size),
         detail=[f"{m:g} mu converted" for m in mu],
         detail_zh=[f"退耕{m:g}亩" for m in mu],
@@ -288,13 +286,10 @@ def make_programs(
         & households["main_cause"].isin(["illness", "disability", "lack_labour"]).to_numpy()
     )
     deep_idx = rng.choice(np.flatnonzero(remaining), size=int(f("dp_deep_hh")), replace=False)
-    deep = _rows(
+    deep = _household_rows(
         "deep_poverty_support",
-        deep_idx.size,
-        household_id=households["household_id"].to_numpy()[deep_idx],
-        village_id=households["village_id"].to_numpy()[deep_idx],
-        registered=True,
-        persons=sizes[deep_idx],
+        households,
+        deep_idx,
         start_year=2019,
         detail="one leader, one department, one enterprise, one fund, one tailored measure",
         detail_zh="一名领导、一个部门、一家企业、一笔资金、一条措施",

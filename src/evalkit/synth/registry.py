@@ -23,7 +23,7 @@ import pandas as pd
 
 from evalkit import reference
 from evalkit.errors import CalibrationError
-from evalkit.synth.income import COMPONENTS, intended_paths, split_components
+from evalkit.synth.income import COMPONENTS, REMAINING, exit_cohorts, intended_paths, split_components
 from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_effects
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
@@ -35,7 +35,6 @@ from evalkit.synth.targets import Targets
 
 __all__ = ["make_registry", "REMAINING"]
 
-REMAINING = 0  # cohort code of households still registered at the end of 2018
 _HARD = ("illness", "disability", "lack_labour")
 
 
@@ -83,17 +82,6 @@ def _intended_crossing(
             crossing[block] = rng.uniform(cohort - 0.9, cohort - 0.1, block.size)
         start += k
     return crossing
-
-
-def _observed_cohort(total: np.ndarray, lines: np.ndarray, years: tuple[int, ...]) -> np.ndarray:
-    """Exit cohort from incomes 2014–2018: year of crossing for good, REMAINING, or -1 (not eligible)."""
-    upto = years.index(2018) + 1
-    below = total[:, :upto] < lines[None, :upto]
-    k = below.sum(axis=1)  # years below the line, counted from 2014
-    monotone = below[np.arange(below.shape[0]), np.maximum(k - 1, 0)] & (np.cumsum(~below, axis=1)[:, -1] == upto - k)
-    prefix = np.all(below == (np.arange(upto)[None, :] < k[:, None]), axis=1)
-    cohort = np.where(k == upto, REMAINING, years[0] + k)
-    return np.where(prefix & monotone & (k >= 1), cohort, -1)
 
 
 def _health_and_labour(rng: np.random.Generator, t: Targets, members: pd.DataFrame, cause: np.ndarray) -> pd.DataFrame:
@@ -185,7 +173,7 @@ def make_registry(
     observed["wage"] += ranger_active * (tau_ranger / size)[:, None]
     observed = {k: np.round(v, 2) for k, v in observed.items()}  # decide status on the values the panel stores
     total = _income(observed)
-    cohort = _observed_cohort(total, lines, p.years)
+    cohort = exit_cohorts(total, lines, p.years)
     persons = {**{c: t.exits_persons[c] for c in exits}, REMAINING: t.persons - sum(t.exits_persons.values())}
     chosen = select_registry(
         rng,

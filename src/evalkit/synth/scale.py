@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit import datasets, reference
+from evalkit.synth.income import exit_cohorts, intended_paths
 from evalkit.synth.params import SynthParams
 
 __all__ = ["write_scaled", "COUNTY_HOUSEHOLDS"]
@@ -61,23 +62,13 @@ def _chunk(
     cause = rng.choice(causes.index.to_numpy(), size=n, p=causes.to_numpy())
     intended = rng.choice(cohorts.index.to_numpy(), size=n, p=cohorts.to_numpy())
     crossing = np.where(intended == 0, rng.uniform(2019.1, 2024.0, n), intended - rng.uniform(0.1, 0.9, n))
-    gap = rng.uniform(p.start_gap_low, p.start_gap_high, n)
-    since = years[None, :] - crossing[:, None]
-    slope = gap / np.maximum(crossing - years[0], 0.5)
-    after = rng.uniform(p.nonpoor_growth_low, p.nonpoor_growth_high, n)
-    z = np.where(since < 0, slope[:, None] * since, after[:, None] * since) + rng.normal(
-        0, p.path_noise_sd, (n, years.size)
-    )
-    income = np.round(lines[None, :] * np.exp(z), 2)
+    income = np.round(intended_paths(rng, p, lines, np.ones(n, dtype=bool), crossing), 2)
     transfer = np.round(np.minimum(income * rng.uniform(0.1, 0.5, n)[:, None], income), 2)
     operating = np.round(np.minimum((income - transfer) * rng.beta(2, 5, n)[:, None], income - transfer), 2)
     wage = np.round(income - transfer - operating, 2)
     below = income < lines[None, :]
-    upto = list(p.years).index(2018) + 1
-    k = below[:, :upto].sum(axis=1)
-    monotone = np.all(below[:, :upto] == (np.arange(upto)[None, :] < k[:, None]), axis=1)
-    # status from incomes: exit in the first year at or above the line (if it stays above through 2018)
-    exit_year = np.where(monotone & (k >= 1) & (k < upto), years[0] + k, 0)
+    # status from incomes, by the county's rule: exit in the first year at or above the line, staying there to 2018
+    exit_year = np.maximum(exit_cohorts(income, lines, p.years), 0)
     exited = (exit_year[:, None] > 0) & (years[None, :] >= exit_year[:, None])
     status = np.where(
         exited,
