@@ -72,6 +72,8 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
             out["eco_coops"] = float(by["afforestation_coop"]["detail"].nunique())
         if "private_firm_job" in by:
             out["emp_private_jobs"] = float(len(by["private_firm_job"]))
+        if "workshop_job" in by:
+            out["emp_workshops"] = float(by["workshop_job"]["detail_zh"].nunique())
         if "deep_poverty_support" in by:
             out["dp_deep_hh"] = float(by["deep_poverty_support"]["household_id"].nunique())
         if "insurance_payout" in by:

@@ -91,8 +91,9 @@ class SynthParams:
     borrow_head_education: float = 0.3
     # ecological forest rangers
     ranger_years: tuple[int, ...] = (2019,)  # the report's year; registry exits to 2018 do not depend on rangers
-    ranger_intercept: float = -4.6
+    ranger_intercept: float = -4.0
     ranger_per_forest_share: float = 6.0  # hiring follows the village's forest cover
+    ranger_per_head_education: float = -0.8  # and favours heads with less schooling (0 illiterate .. 4 tertiary)
     forest_operating_cut: float = 0.0  # forest villages farm less: operating share x (1 - cut x forest share)
     eco_comp_full_forest: float = 900.0  # ecological compensation, yuan per person per year at full forest cover
     ranger_pay_spread: float = 1000.0  # pay = published minimum (3,000) + uniform(0, spread)
@@ -110,6 +111,11 @@ class SynthParams:
     relocation_gain_town: float = 700.0  # Jinxiuyuan, by the county town: gain from this ...
     relocation_gain_village: float = 300.0  # village sites and dispersed settlement: gain from this ...
     relocation_gain_spread: float = 400.0  # ... to this much more, uniformly
+    # poverty-alleviation workshops (扶贫车间): the report names six and gives no worker count
+    workshop_workers_low: int = 8  # registered workers per workshop, uniform from this ...
+    workshop_workers_high: int = 25  # ... to this (assumption, not a published figure)
+    # family-doctor signing (健康扶贫“双签约”): the report gives no count; policy aimed at every registered household
+    family_doctor_share: float = 0.97  # share of registered households signed (assumption)
     # the county household survey (third-party assessment, end of 2018)
     survey_villages_per_township: int = 5
     survey_registered_per_village: int = 25

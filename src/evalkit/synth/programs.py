@@ -5,8 +5,11 @@ with 309 people and 16 non-poor with 36; 76 / 235 centralized at three sites
 and 29 / 110 dispersed; 93 old houses vacated), dangerous-house renovation
 (489 households, not all registered), grain-for-green (101 poor households,
 228 people), afforestation cooperatives (169 poor people in 27 cooperatives),
-private-firm jobs (83), deep-poverty support (68 households), insurance
-payouts (2,876,300 yuan in total) and education aid (every registered student).
+private-firm jobs (83), workers of the six named workshops (the report gives
+no worker count: 8–25 each, an assumption), deep-poverty support (68
+households), family-doctor contracts (the report gives no count: 97% of
+registered households, an assumption), insurance payouts (2,876,300 yuan in
+total) and education aid (every registered student).
 Relocation carries a planted 2019 wage gain (:func:`relocate`); the others carry
 no planted effect.
 
@@ -224,8 +227,43 @@ def _members_rows(
     )
 
 
+def _workshop_jobs(
+    rng: np.random.Generator,
+    p: SynthParams,
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    villages: pd.DataFrame,
+    pool_mask: np.ndarray,
+) -> pd.DataFrame:
+    """Registered members working in the report's six workshops (worker counts are an assumption).
+
+    A workshop the report places in a village hires from that village's
+    township; the one it names only by firm hires county-wide.
+    """
+    shops = published.named_lists().query("list_id == 'workshops'")
+    township_of_village = villages.set_index("village_id")["township_id"]
+    member_township = members["household_id"].map(
+        households.set_index("household_id")["village_id"].map(township_of_village)
+    )
+    taken = np.zeros(len(members), dtype=bool)
+    frames = []
+    for _, shop in shops.iterrows():
+        village = villages.loc[[shop["item_zh"].startswith(name) for name in villages["name_zh"]], "township_id"]
+        pool = pool_mask & ~taken
+        if len(village):
+            pool &= (member_township == village.iloc[0]).to_numpy()
+        n = int(rng.integers(p.workshop_workers_low, p.workshop_workers_high + 1))
+        rows = _members_rows(
+            rng, "workshop_job", members, pool, n, [2017, 2018], shop["item_en"], shop["item_zh"], households
+        )
+        taken |= members["person_id"].isin(set(rows["person_id"])).to_numpy()
+        frames.append(rows)
+    return pd.concat(frames, ignore_index=True)
+
+
 def make_programs(
     rng: np.random.Generator,
+    p: SynthParams,
     relocation: pd.DataFrame,
     households: pd.DataFrame,
     members: pd.DataFrame,
@@ -281,6 +319,19 @@ def make_programs(
         "民营企业结对帮扶岗位",
         households,
     )
+    taken |= set(private["person_id"])
+    workshops = _workshop_jobs(
+        rng, p, members, households, villages, working & ~members["person_id"].isin(taken).to_numpy()
+    )
+    signed = np.flatnonzero(rng.random(len(households)) < p.family_doctor_share)
+    doctor = _household_rows(
+        "family_doctor",
+        households,
+        signed,
+        start_year=rng.choice([2016, 2017], size=signed.size),
+        detail="family doctor contract",
+        detail_zh="家庭医生签约",
+    )
     remaining = (
         households["exit_year"].isna().to_numpy()
         & households["main_cause"].isin(["illness", "disability", "lack_labour"]).to_numpy()
@@ -329,7 +380,8 @@ def make_programs(
         detail_zh=stage_zh.to_numpy(),
     )
     frame = pd.concat(
-        [rangers, relocation, renovation, grain, afforest, private, deep, insurance, education], ignore_index=True
+        [rangers, relocation, renovation, grain, afforest, private, workshops, deep, doctor, insurance, education],
+        ignore_index=True,
     )
     frame = frame[PROGRAM_COLUMNS]
     frame["persons"] = frame["persons"].astype("Int64")

@@ -29,7 +29,11 @@ def assign_rangers(
     """Return (hired, hire year, yearly pay, yearly effect on household wage income)."""
     workers = households["workers"].to_numpy()
     eligible = candidates & ranger_eligible(households)
-    index = p.ranger_intercept + p.ranger_per_forest_share * households["forest_share"].to_numpy()
+    index = (
+        p.ranger_intercept
+        + p.ranger_per_forest_share * households["forest_share"].to_numpy()
+        + p.ranger_per_head_education * households["head_education"].to_numpy()
+    )
     hired = eligible & (rng.random(workers.size) < 1 / (1 + np.exp(-index)))
     year = rng.choice(np.asarray(p.ranger_years), size=workers.size)
     pay = np.round(minimum_pay + rng.uniform(0, p.ranger_pay_spread, workers.size), -1)

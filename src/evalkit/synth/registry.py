@@ -265,7 +265,7 @@ def make_registry(
         ignore_index=True,
     )
     rangers = _ranger_programs(ids, chosen, hired, hire_year, ranger_pay, members, households)
-    programs = make_programs(rng, relocation, households, members, panel, villages, rangers)
+    programs = make_programs(rng, p, relocation, households, members, panel, villages, rangers)
     truth = pd.concat([truth, _relocation_truth(moved)], ignore_index=True)
     # the whole rural population in 2018, for the household survey (not written out)
     y18 = p.years.index(2018)
