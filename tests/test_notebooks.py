@@ -103,3 +103,23 @@ def test_registry_overview_on_the_synthetic_county(tmp_path) -> None:
     assert causes["户数"].sum() == 3601
     executed = (tmp_path / "02_registry_overview.ipynb").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+
+
+def test_data_quality_report_on_the_synthetic_export_in_chinese(tmp_path) -> None:
+    out = _execute("00_data_quality", tmp_path, year=2018, lang="zh")
+    metrics = report.read_metrics(out)
+    assert metrics["synthetic"] == 1 and metrics["accounting_balanced"] == 1
+    assert metrics["rows_in"] == metrics["rows_kept"] + metrics["rows_quarantined"] == 8055 + 2 + 20
+    assert metrics["rows_quarantined"] == 27 and metrics["planted_faults_all_found"] == 1
+    accounting = report.read_table(out, "accounting")
+    assert accounting.columns.tolist() == ["指标", "行数"]
+    assert accounting["指标"].tolist()[:5] == ["输入行数", "保留行数", "原样保留", "更正后保留", "隔离"]
+    planted = report.read_table(out, "planted_vs_found")
+    assert (planted["植入数"] == planted["吻合数"]).all()
+    executed = (tmp_path / "00_data_quality.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+
+
+def test_data_quality_report_rejects_a_folder_that_is_not_a_cleaning_run(tmp_path) -> None:
+    with pytest.raises(pm.PapermillExecutionError, match="not a folder written by `evalkit clean`"):
+        _execute("00_data_quality", tmp_path, clean_dir=str(tmp_path))

@@ -103,7 +103,7 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
     done = _cli(evalkit_cli, "run", "--out", str(out), "-p", "colour=red")
     assert done.returncode == 2
     assert (
-        "01_incidence_trends: unknown parameter 'colour'; this notebook takes: year, lang, data_dir, out_dir"
+        "unknown parameter 'colour': no notebook run here takes it; they take: clean_dir, data_dir, lang, out_dir, year"
         in done.stderr
     )
     assert "Traceback" not in done.stderr

@@ -1,4 +1,4 @@
-"""Command line: ``evalkit run | params | synth | reconcile``.
+"""Command line: ``evalkit run | params | synth | reconcile | clean | key``.
 
 Exit status: 0 success; 1 a notebook failed; 2 the user's input was wrong
 (message on stderr, no traceback).
@@ -64,6 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument(
         "--chunk-households", type=int, default=500_000, help="households per Parquet chunk (bounds memory)"
     )
+
+    cln = sub.add_parser(
+        "clean",
+        help="clean and de-identify registry exports (CSV, .xlsx, .xls) into DIR",
+        description="Every input row ends kept (unchanged or corrected, logged) or quarantined (with reasons); "
+        "names, ID numbers, phones, bank accounts and addresses are dropped and households and persons get "
+        "keyed pseudonyms. Exit 0 when done, even with quarantined rows; 2 when an input cannot be used.",
+    )
+    cln.add_argument("inputs", nargs="+", metavar="INPUT", help="export files")
+    cln.add_argument("--out", required=True, help="output folder (members, households, quarantine, log, summary)")
+    cln.add_argument("--key-file", help="file holding the pseudonym key (default: $EVALKIT_PSEUDONYM_KEY)")
+    cln.add_argument("--year", type=int, help="year the incomes refer to, if the export has no 年度 column")
+    cln.add_argument(
+        "--poverty-line",
+        type=float,
+        help="poverty line of that year in yuan for the exit check (default: the sourced line in "
+        "data/reference/poverty_lines.csv; years without one are not checked)",
+    )
+
+    key = sub.add_parser("key", help="create a pseudonym key file (outside the repository)")
+    key.add_argument("--new", required=True, metavar="PATH", help="where to write the new key (never overwritten)")
 
     rec = sub.add_parser("reconcile", help="check the published figures' identities")
     rec.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
@@ -154,13 +175,47 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from evalkit.io import clean, load_key
+
+    key = load_key(args.key_file)  # before reading anything: no key, no de-identified output
+    result = clean(args.inputs, key, year=args.year, poverty_line=args.poverty_line)
+    result.write(args.out)
+    s = result.summary
+    print(
+        f"evalkit: {s['rows_in']} rows in = {s['rows_kept']} kept ({s['rows_corrected']} corrected) "
+        f"+ {s['rows_quarantined']} quarantined; {s['rows_flagged']} kept rows flagged for checking"
+    )
+    for reason, count in s["quarantine_reasons"].items():
+        print(f"  quarantined: {reason} ({count})")
+    print(
+        f"evalkit: wrote {Path(args.out)} (members.csv, households.csv, quarantine.csv, cleaning_log.csv, summary.json)"
+    )
+    return 0
+
+
+def _cmd_key(args: argparse.Namespace) -> int:
+    from evalkit.io import new_key_file
+
+    path = new_key_file(args.new)
+    print(f"evalkit: wrote a new pseudonym key to {path} (owner-only). Keep it safe and use it every year.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evalkit`` command."""
     logging.basicConfig(level=logging.INFO, format="evalkit: %(message)s", stream=sys.stderr)
     for noisy in ("papermill", "traitlets", "nbconvert"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "params": _cmd_params, "synth": _cmd_synth, "reconcile": _cmd_reconcile}
+    handlers = {
+        "run": _cmd_run,
+        "params": _cmd_params,
+        "synth": _cmd_synth,
+        "reconcile": _cmd_reconcile,
+        "clean": _cmd_clean,
+        "key": _cmd_key,
+    }
     try:
         return handlers[args.command](args)
     except UserInputError as exc:

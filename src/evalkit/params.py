@@ -164,6 +164,12 @@ def validate(
                 f"{notebook}: parameter {name!r} must be {spec.type_name}, got {type(value).__name__} {value!r}"
             )
             continue
+        if name == "clean_dir" and value and not (Path(str(value)).expanduser() / "summary.json").is_file():
+            problems.append(
+                f"{notebook}: parameter 'clean_dir' = {value!r} is not a folder written by `evalkit clean` "
+                "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
+            )
+            continue
         allowed = allowed_values(name, data_dir)
         if allowed is not None and value not in allowed:
             shown = ", ".join(map(str, allowed))

@@ -1,6 +1,14 @@
 """Figures and labels in English or Chinese, with a CJK font the project installs."""
 
-from evalkit.plots.figures import exits_figure, incidence_figure, income_ratio_figure, setup, villages_figure
+from evalkit.plots.figures import (
+    exits_figure,
+    household_distributions_figure,
+    incidence_figure,
+    income_ratio_figure,
+    quality_figure,
+    setup,
+    villages_figure,
+)
 from evalkit.plots.fonts import CJK_FAMILY, cjk_font_path, font_rc, missing_glyphs, register_cjk_font
 from evalkit.plots.labels import LABELS, LANGS, check_lang, label, translate_columns
 
@@ -12,6 +20,8 @@ __all__ = [
     "cjk_font_path",
     "exits_figure",
     "font_rc",
+    "household_distributions_figure",
+    "quality_figure",
     "incidence_figure",
     "income_ratio_figure",
     "label",

@@ -7,12 +7,21 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from evalkit.plots.fonts import font_rc
 from evalkit.plots.labels import check_lang, label
 
-__all__ = ["setup", "incidence_figure", "exits_figure", "villages_figure", "income_ratio_figure"]
+__all__ = [
+    "setup",
+    "incidence_figure",
+    "exits_figure",
+    "villages_figure",
+    "income_ratio_figure",
+    "quality_figure",
+    "household_distributions_figure",
+]
 
 
 def setup(lang: str = "en") -> None:
@@ -106,5 +115,61 @@ def income_ratio_figure(panel: pd.DataFrame, *, until: int | None = None, lang: 
     ax.set(xlabel=label("year", lang), ylabel=label("income_ratio", lang), title=label("title_income_ratio", lang))
     ax.legend(title=None, fontsize=8)
     fig.text(0.01, -0.02, label("synthetic_note", lang), fontsize=8, color="#B22222")
+    fig.tight_layout()
+    return fig
+
+
+_ACTION_COLOURS = {"quarantine": "#C44E52", "corrected": "#DD8452", "flag": "#8172B3"}
+
+
+def quality_figure(accounting: pd.DataFrame, rules: pd.DataFrame, *, lang: str = "en", top: int = 12) -> Figure:
+    """Where every input row went, and the rules triggered most often.
+
+    Parameters
+    ----------
+    accounting, rules
+        Outputs of :func:`evalkit.io.quality.accounting` and :func:`evalkit.io.quality.rules`.
+    """
+    setup(lang)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.6]})
+    rows = accounting.set_index("measure")["rows"]
+    parts = ["rows_unchanged", "rows_corrected", "rows_quarantined"]
+    colours = ["#55A868", "#DD8452", "#C44E52"]
+    bottom = 0
+    for part, colour in zip(parts, colours, strict=True):
+        left.bar(
+            [label("rows_in", lang)],
+            [rows[part]],
+            bottom=bottom,
+            color=colour,
+            label=f"{label(part, lang)} ({rows[part]:,})",
+        )
+        bottom += rows[part]
+    left.set(ylabel=label("rows", lang), title=label("title_quality_rows", lang))
+    left.legend(loc="lower center", fontsize=8)
+    shown = rules.sort_values("rows", ascending=False, kind="stable").head(top).iloc[::-1]
+    names = shown["meaning"] if lang == "zh" else shown["rule"]
+    right.barh(names, shown["rows"], color=[_ACTION_COLOURS[a] for a in shown["action"]])
+    right.set_xscale("symlog")
+    right.set(xlabel=label("rows", lang), title=label("title_quality_rules", lang))
+    handles = [Patch(color=colour, label=label(action, lang)) for action, colour in _ACTION_COLOURS.items()]
+    right.legend(handles=handles, loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def household_distributions_figure(households: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Per-capita income (histogram, log scale) and household size (bars) of the households kept by a cleaning run."""
+    setup(lang)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    income = households["income_pc"].dropna() if "income_pc" in households else pd.Series(dtype=float)
+    positive = income.loc[income > 0]
+    if len(positive):
+        sns.histplot(positive, bins=40, log_scale=True, ax=left, color="#4C72B0")
+    left.set(xlabel=label("income_pc", lang), ylabel=label("households", lang))
+    if "household_size" in households:
+        sizes = households["household_size"].dropna().astype(int).value_counts().sort_index()
+        right.bar(sizes.index.astype(str), sizes.to_numpy(), color="#55A868")
+    right.set(xlabel=label("household_size", lang), ylabel=label("households", lang))
     fig.tight_layout()
     return fig

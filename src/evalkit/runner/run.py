@@ -172,9 +172,15 @@ def run(
 
     planned: list[NotebookRun] = []
     problems: list[str] = []
+    declared_by = {source: notebook_parameters(source) for source in sources}
+    known = sorted({name for declared in declared_by.values() for name in declared})
+    for name in extra:
+        if name not in known:
+            problems.append(f"unknown parameter {name!r}: no notebook run here takes it; they take: {', '.join(known)}")
     for source in sources:
-        declared = notebook_parameters(source)
-        values: dict[str, object] = {"year": year, **extra}
+        declared = declared_by[source]
+        # an extra parameter goes to the notebooks that declare it
+        values: dict[str, object] = {"year": year, **{k: v for k, v in extra.items() if k in declared}}
         if data_dir:
             values["data_dir"] = str(Path(data_dir).expanduser().resolve())
         nb_out = out_dir / source.stem

@@ -70,6 +70,9 @@ def split_components(
 ) -> dict[str, np.ndarray]:
     """Split totals into per-capita components; wages are the remainder (never negative).
 
+    Households without a member able to work get no wages: their remainder is
+    counted as other transfers (support from relatives away).
+
     ``dibao_share`` is each household's minimum living allowance as a share of
     the line (0 for none). Where rule-based components exceed the intended total, the total is raised
     to keep a small wage; the caller recomputes poverty status from the result.
@@ -93,14 +96,17 @@ def split_components(
     eco = (p.eco_comp_full_forest * households["forest_share"].to_numpy())[:, None] * np.ones(k)
     non_wage = pension + prop + other + dibao_pc + operating + eco
     total = np.maximum(total, non_wage + 100.0)
+    # without a member able to work, the remainder is support from relatives away (a transfer), not wages
+    workers = (households["workers"].to_numpy() > 0)[:, None]
+    remainder = total - non_wage
     return {
-        "wage": total - non_wage,
+        "wage": np.where(workers, remainder, 0.0),
         "operating": operating,
         "property": prop,
         "pension": pension,
         "dibao": dibao_pc,
         "eco_comp": eco,
-        "other_policy": other,
+        "other_policy": other + np.where(workers, 0.0, remainder),
     }
 
 
