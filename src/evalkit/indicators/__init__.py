@@ -1,0 +1,66 @@
+"""Poverty and inequality indicators with honest uncertainty, decompositions and poverty dynamics.
+
+Every indicator returns an :class:`Estimate` (``estimate``, ``std_error``, ``conf_int(alpha)``,
+``to_frame()``, ``summary()``). Survey designs are given as ``weights``, ``strata`` and ``clusters``;
+standard errors are linearized (influence values, the with-replacement first-stage formula) or come from
+a vectorized Rao–Wu cluster bootstrap.
+
+The Gini's influence value for an observation with income x is
+``(2/mu) [x F(x) + A(x)] - (G + 1)(1 + x/mu)``, divided by the population size, where ``F`` is the
+(mid-point) distribution function and ``A(x)`` the mean over the population of incomes at or above x
+(income above x per person).
+
+>>> from evalkit import indicators as ind
+>>> e = ind.fgt([2, 5, 8, 12, 20], 10)
+>>> round(e.estimate, 3), e.method
+(0.6, 'linearized')
+"""
+
+from evalkit.indicators.core import SE_METHODS, atkinson, fgt, gini, mean_income, sen, sst, theil, watts
+from evalkit.indicators.decompose import fgt_by_group, fgt_change, growth_redistribution, lorenz
+from evalkit.indicators.design import Design
+from evalkit.indicators.dynamics import (
+    Bunching,
+    bunching,
+    exit_hazard,
+    exit_tests,
+    exits_and_returns,
+    registry_incidence,
+    survey_vs_registry,
+    time_to_exit,
+    transfer_share_at_exit,
+    transitions,
+)
+from evalkit.indicators.multidim import GUARANTEES, AFResult, alkire_foster
+from evalkit.indicators.results import Estimate
+
+__all__ = [
+    "Estimate",
+    "Design",
+    "SE_METHODS",
+    "fgt",
+    "watts",
+    "sen",
+    "sst",
+    "gini",
+    "theil",
+    "atkinson",
+    "mean_income",
+    "fgt_by_group",
+    "fgt_change",
+    "growth_redistribution",
+    "lorenz",
+    "alkire_foster",
+    "AFResult",
+    "GUARANTEES",
+    "registry_incidence",
+    "exit_tests",
+    "transitions",
+    "exits_and_returns",
+    "time_to_exit",
+    "exit_hazard",
+    "bunching",
+    "Bunching",
+    "transfer_share_at_exit",
+    "survey_vs_registry",
+]

@@ -1,0 +1,280 @@
+"""Indicators: hand-worked examples, independent computations of weighted and survey cases, properties, coverage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalkit import datasets, synth
+from evalkit import indicators as ind
+
+Y = [2, 5, 8, 12, 20]  # line 10: the worked example of the docs
+
+
+# ---------------------------------------------------------------- hand-worked values
+
+
+def test_fgt_family_by_hand() -> None:
+    assert ind.fgt(Y, 10, 0, se="none").estimate == pytest.approx(3 / 5)
+    assert ind.fgt(Y, 10, 1, se="none").estimate == pytest.approx((0.8 + 0.5 + 0.2) / 5)
+    assert ind.fgt(Y, 10, 2, se="none").estimate == pytest.approx((0.64 + 0.25 + 0.04) / 5)
+    assert ind.fgt(Y, 10, 3, se="none").estimate == pytest.approx((0.512 + 0.125 + 0.008) / 5)
+    # an income exactly at the line is not poor
+    assert ind.fgt([10, 9.99], 10, se="none").estimate == 0.5
+
+
+def test_watts_sen_sst_by_hand() -> None:
+    assert ind.watts(Y, 10, se="none").estimate == pytest.approx((math.log(5) + math.log(2) + math.log(1.25)) / 5)
+    # Sen: H = 0.6, I = 1 - 5/10 = 0.5, Gini of (2, 5, 8) = 24 / (2 * 9 * 5) = 0.2667
+    assert ind.sen(Y, 10, se="none").estimate == pytest.approx(0.6 * (0.5 + 0.5 * 24 / 90))
+    # SST: gaps (0.8, 0.5, 0.2, 0, 0), mean 0.3, Gini 8.4 / (2 * 25 * 0.3) = 0.56
+    assert ind.sst(Y, 10, se="none").estimate == pytest.approx(0.3 * 1.56)
+    with pytest.raises(ValueError, match="undefined for incomes <= 0"):
+        ind.watts([0, 5], 10)
+
+
+def test_inequality_by_hand() -> None:
+    assert ind.gini([1, 2, 3, 4], se="none").estimate == pytest.approx(0.25)
+    assert ind.gini([5, 5, 5], se="none").estimate == pytest.approx(0.0)
+    assert ind.theil([1, 3], kind="T", se="none").estimate == pytest.approx(
+        0.5 * (0.5 * math.log(0.5) + 1.5 * math.log(1.5))
+    )
+    assert ind.theil([1, 3], kind="L", se="none").estimate == pytest.approx(0.5 * (math.log(2) + math.log(2 / 3)))
+    assert ind.atkinson([1, 3], 1, se="none").estimate == pytest.approx(1 - math.sqrt(3) / 2)
+    assert ind.atkinson([1, 3], 2, se="none").estimate == pytest.approx(0.25)
+    lz = ind.lorenz([1, 2, 3, 4], points=None)
+    assert lz["lorenz"].tolist() == pytest.approx([0, 0.1, 0.3, 0.6, 1.0])
+    assert lz["generalized"].iloc[-1] == pytest.approx(2.5)
+
+
+def test_alkire_foster_by_hand() -> None:
+    d = pd.DataFrame({"food": [1, 1, 0, 0], "school": [1, 0, 0, 1], "house": [1, 0, 0, 0]}).astype(bool)
+    r = ind.alkire_foster(d, k=1 / 3)
+    # scores 1, 1/3, 0, 1/3: all but the third are poor: H = 3/4, A = (1 + 1/3 + 1/3) / 3 = 5/9
+    assert (r.H, r.A, r.M0) == pytest.approx((0.75, 5 / 9, 0.75 * 5 / 9))
+    assert r.dimensions["censored_headcount"].tolist() == pytest.approx([0.5, 0.5, 0.25])
+    assert r.dimensions["contribution"].sum() == pytest.approx(1.0)
+    strict = ind.alkire_foster(d, k=2 / 3)
+    assert strict.H == pytest.approx(0.25) and strict.M0 == pytest.approx(0.25)
+
+
+def test_growth_redistribution_adds_up_and_isolates_pure_cases() -> None:
+    rng = np.random.default_rng(1)
+    y1, y2 = rng.lognormal(8, 0.6, 500), rng.lognormal(8.2, 0.5, 400)
+    d = ind.growth_redistribution(y1, y2, 3000, 3100).set_index("component")
+    assert d.loc["growth", "shapley"] + d.loc["redistribution", "shapley"] == pytest.approx(d.loc["total", "shapley"])
+    assert d.loc["residual", "shapley"] == pytest.approx(0, abs=1e-15)
+    assert d.loc[["growth", "redistribution", "residual"], "datt_ravallion"].sum() == pytest.approx(
+        d.loc["total", "datt_ravallion"]
+    )
+    same_mean = np.array([1, 9.0]), np.array([4, 6.0])  # redistribution only: gaps (0.8, 0) become (0.2, 0)
+    r = ind.growth_redistribution(*same_mean, 5, alpha=1).set_index("component")
+    assert r.loc["growth", "shapley"] == 0 and r.loc["redistribution", "shapley"] == pytest.approx(-0.3)
+
+
+# ---------------------------------------------------------------- standard errors against independent computations
+
+
+def _loop_variance(z: np.ndarray, w: np.ndarray, strata: np.ndarray, clusters: np.ndarray) -> float:
+    """The with-replacement first-stage variance, written out with loops (independent of Design)."""
+    total = 0.0
+    for h in sorted(set(strata)):
+        in_h = strata == h
+        t = [float(np.sum(w[in_h & (clusters == c)] * z[in_h & (clusters == c)])) for c in sorted(set(clusters[in_h]))]
+        k = len(t)
+        if k > 1:
+            mean = sum(t) / k
+            total += k / (k - 1) * sum((x - mean) ** 2 for x in t)
+    return total
+
+
+@pytest.fixture(scope="module")
+def survey() -> pd.DataFrame:
+    s = datasets.load("survey")
+    return s.assign(persons=s["weight"] * s["household_size"])
+
+
+def test_iid_headcount_standard_error_is_the_textbook_one() -> None:
+    u = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0], dtype=float)
+    e = ind.fgt(np.where(u == 1, 5, 50), 10)
+    p = 0.3
+    assert e.std_error == pytest.approx(math.sqrt(p * (1 - p) / 9))
+    assert e.df == 9
+
+
+def test_survey_headcount_standard_error_matches_a_loop(survey) -> None:
+    y, z, w = survey["income_pc_2018"].to_numpy(), 4000.0, survey["persons"].to_numpy()
+    strata, clusters = survey["township_id"].to_numpy(), survey["village_id"].to_numpy()
+    e = ind.fgt(y, z, 0, w, strata=strata, clusters=clusters)
+    u = (y < z).astype(float)
+    p = w @ u / w.sum()
+    assert e.estimate == pytest.approx(p)
+    assert e.std_error == pytest.approx(math.sqrt(_loop_variance((u - p) / w.sum(), w, strata, clusters)))
+    assert e.df == survey["village_id"].nunique() - survey["township_id"].nunique()
+
+
+def test_group_standard_errors_match_domain_estimation_by_loop(survey) -> None:
+    y, w = survey["income_pc_2018"].to_numpy(), survey["persons"].to_numpy()
+    strata, clusters = survey["township_id"].to_numpy(), survey["village_id"].to_numpy()
+    table = ind.fgt_by_group(y, 4000, strata, 1, w, strata=strata, clusters=clusters).set_index("group")
+    total = ind.fgt(y, 4000, 1, w).estimate
+    assert table.loc[table.index != "total", "contribution"].sum() == pytest.approx(total, rel=1e-12)
+    assert table.loc[table.index != "total", "contribution_share"].sum() == pytest.approx(1.0)
+    g = "T03"
+    member = strata == g
+    u = np.where(y < 4000, (4000 - y) / 4000, 0.0)
+    p_g = (w * member) @ u / (w * member).sum()
+    z = np.where(member, (u - p_g) / (w * member).sum(), 0.0)
+    assert table.loc[g, "estimate"] == pytest.approx(p_g)
+    assert table.loc[g, "std_error"] == pytest.approx(math.sqrt(_loop_variance(z, w, strata, clusters)))
+
+
+def test_linearized_gini_agrees_with_a_cluster_jackknife(survey) -> None:
+    y, w, clusters = survey["income_pc_2018"].to_numpy(), survey["persons"].to_numpy(), survey["village_id"].to_numpy()
+
+    def gini_pairs(yy: np.ndarray, ww: np.ndarray) -> float:  # the definition, pair by pair (independent)
+        diff = np.abs(yy[:, None] - yy[None, :])
+        return float(ww @ diff @ ww / (2 * ww.sum() ** 2 * (ww @ yy / ww.sum())))
+
+    full = gini_pairs(y, w)
+    assert ind.gini(y, w, se="none").estimate == pytest.approx(full)
+    names = sorted(set(clusters))
+    reps = np.array([gini_pairs(y[clusters != c], w[clusters != c]) for c in names])
+    jackknife = math.sqrt((len(names) - 1) / len(names) * ((reps - reps.mean()) ** 2).sum())
+    linearized = ind.gini(y, w, clusters=clusters).std_error
+    assert 0.85 < linearized / jackknife < 1.15, (linearized, jackknife)
+    boot = ind.gini(y, w, clusters=clusters, se="bootstrap", reps=400, seed=3).std_error
+    assert 0.8 < boot / jackknife < 1.2, (boot, jackknife)
+
+
+def test_theil_and_atkinson_linearized_agree_with_bootstrap(survey) -> None:
+    y, w = survey["income_pc_2018"].to_numpy(), survey["persons"].to_numpy()
+    design = {"strata": survey["township_id"], "clusters": survey["village_id"]}
+    for f in (
+        lambda **k: ind.theil(y, w, kind="T", **k),
+        lambda **k: ind.theil(y, w, kind="L", **k),
+        lambda **k: ind.atkinson(y, 0.5, w, **k),
+        lambda **k: ind.atkinson(y, 2, w, **k),
+    ):
+        lin = f(se="linearized", **design).std_error
+        boot = f(se="bootstrap", reps=800, seed=5, **design).std_error
+        assert 0.8 < lin / boot < 1.25, (lin, boot)
+
+
+def test_change_between_years_uses_the_panel_covariance() -> None:
+    panel = datasets.load("panel")
+    a, b = panel.loc[panel["year"] == 2016], panel.loc[panel["year"] == 2018]
+    assert (a["household_id"].to_numpy() == b["household_id"].to_numpy()).all()
+    hh = datasets.load("households").set_index("household_id").loc[a["household_id"]]
+    villages = hh["village_id"].to_numpy()
+    size = hh["household_size"].to_numpy(dtype=float)
+    e = ind.fgt_change(a["income_pc"], b["income_pc"], a["poverty_line"], b["poverty_line"], 0, size, clusters=villages)
+    u1 = (a["income_pc"] < a["poverty_line"]).to_numpy(float)
+    u2 = (b["income_pc"] < b["poverty_line"]).to_numpy(float)
+    p1, p2 = size @ u1 / size.sum(), size @ u2 / size.sum()
+    assert e.estimate == pytest.approx(p2 - p1)
+    z = ((u2 - p2) - (u1 - p1)) / size.sum()
+    assert e.std_error == pytest.approx(math.sqrt(_loop_variance(z, size, np.zeros(len(z)), villages)))
+
+
+def test_result_object_interface() -> None:
+    e = ind.fgt(Y, 10)
+    low, high = e.conf_int(0.1)
+    assert low < e.estimate < high
+    frame = e.to_frame()
+    assert frame.loc[0, "indicator"] == "headcount" and frame.loc[0, "method"] == "linearized"
+    assert "headcount: 0.6" in e.summary()
+    with pytest.raises(ValueError, match="no linearized standard error"):
+        ind.sen(Y, 10, se="linearized")
+    with pytest.raises(ValueError, match="se must be one of"):
+        ind.fgt(Y, 10, se="jackknife")
+
+
+# ---------------------------------------------------------------- properties
+
+
+incomes = st.lists(st.floats(min_value=1, max_value=1e5, allow_nan=False), min_size=2, max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(y=incomes, line=st.floats(min_value=10, max_value=5e4), k=st.integers(min_value=2, max_value=4))
+def test_fgt_properties(y, line, k) -> None:
+    p = [ind.fgt(y, line, a, se="none").estimate for a in (0, 1, 2)]
+    assert p[0] >= p[1] - 1e-12 and p[1] >= p[2] - 1e-12  # gaps are at most 1
+    assert ind.fgt(y, line * 1.1, 0, se="none").estimate >= p[0]  # non-decreasing in the line
+    assert ind.fgt(np.array(y) * 3, line * 3, 2, se="none").estimate == pytest.approx(p[2])  # scale invariance
+    assert ind.fgt(np.tile(y, k), line, 1, se="none").estimate == pytest.approx(p[1])  # replication invariance
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=incomes, data=st.data())
+def test_weights_are_replicated_rows(y, data) -> None:
+    w = data.draw(st.lists(st.integers(min_value=1, max_value=4), min_size=len(y), max_size=len(y)))
+    rows = np.repeat(y, w)
+    for f in (
+        lambda v, ww: ind.gini(v, ww, se="none"),
+        lambda v, ww: ind.theil(v, ww, se="none"),
+        lambda v, ww: ind.fgt(v, 2000, 1, ww, se="none"),
+        lambda v, ww: ind.atkinson(v, 1.5, ww, se="none"),
+    ):
+        assert f(y, w).estimate == pytest.approx(f(rows, None).estimate, rel=1e-9, abs=1e-12)
+    g = ind.gini(y, w, se="none").estimate
+    assert -1e-12 <= g < 1 and ind.gini(np.array(y) * 7, w, se="none").estimate == pytest.approx(g)
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=incomes, data=st.data())
+def test_subgroup_contributions_add_up(y, data) -> None:
+    groups = data.draw(st.lists(st.sampled_from("abc"), min_size=len(y), max_size=len(y)))
+    for alpha in (0, 1, 2):
+        t = ind.fgt_by_group(y, 3000, groups, alpha, se="none")
+        parts = t.loc[t["group"] != "total"]
+        assert parts["contribution"].sum() == pytest.approx(t.loc[t["group"] == "total", "estimate"].iloc[0], abs=1e-12)
+        assert parts["population_share"].sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- registry trends and the synthetic truth
+
+
+def test_registry_reproduces_the_published_trend() -> None:
+    county = datasets.load_county()
+    inc = ind.registry_incidence(county["panel"], county["households"], county["villages"]).set_index("year")
+    assert round(inc.loc[2014, "incidence_pct"], 1) == 6.2 and round(inc.loc[2018, "incidence_pct"], 2) == 0.97
+    assert inc.loc[2014:2018, "poor_persons"].tolist() == [8055, 8055 - 424, 8055 - 424 - 1204, 4029, 1259]
+    by_town = ind.registry_incidence(county["panel"], county["households"], county["villages"], by="township_id")
+    assert (
+        by_town.groupby("year")["poor_persons"].sum().loc[2014:2018].tolist()
+        == inc.loc[2014:2018, "poor_persons"].tolist()
+    )
+    tests = ind.exit_tests(inc.reset_index())
+    assert tests.set_index("year").loc[[2017, 2018], "passes"].tolist() == [False, True]
+
+
+def test_intervals_cover_the_population_value_in_repeated_samples() -> None:
+    from evalkit.synth.survey import draw_survey
+
+    county = synth.generate(include_frame=True)
+    frame, p = county["frame"], synth.SynthParams()
+    line = float(county["survey"]["poverty_line_2018"].iloc[0])
+    size = frame["household_size"].to_numpy(float)
+    truth = size @ (frame["income_pc_2018"].to_numpy() < line) / size.sum()
+    covered = []
+    for i in range(200):
+        s = draw_survey(np.random.default_rng([2018, i]), p, county["villages"], frame, line)
+        e = ind.fgt(
+            s["income_pc_2018"],
+            line,
+            0,
+            s["weight"] * s["household_size"],
+            strata=s["township_id"],
+            clusters=s["village_id"],
+        )
+        low, high = e.conf_int()
+        covered.append(low <= truth <= high)
+    rate = float(np.mean(covered))
+    assert 0.90 <= rate <= 0.99, rate  # 95% nominal; 200 draws give a Monte Carlo s.e. of 1.5 points
