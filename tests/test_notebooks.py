@@ -64,10 +64,25 @@ def test_incidence_trends_in_chinese_for_2016(tmp_path) -> None:
     metrics = report.read_metrics(out)
     assert metrics["remaining_persons"] == 6427 and metrics["year"] == 2016
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "bunching.png",
         "exits_by_year.png",
         "incidence_path.png",
+        "registry_incidence.png",
+        "time_to_exit.png",
         "villages_exited.png",
     ]
+    # the registry reproduces the published path (the same persons, from household data)
+    assert metrics["registry_poor_persons"] == 6427 and metrics["registry_incidence_pct"] == round(
+        100 * 6427 / 130000, 4
+    )
+    registry = report.read_table(out, "registry_incidence")
+    assert registry["建档立卡贫困人口"].tolist() == path["建档立卡贫困人口"].tolist()
+    decomposition = report.read_table(out, "decomposition")
+    assert decomposition["贡献"].iloc[:-1].sum() == pytest.approx(decomposition["贡献"].iloc[-1])
+    shapley = report.read_table(out, "growth_redistribution").set_index("成分")["Shapley分解"]
+    assert shapley.loc["残差"] == 0 and shapley.loc[["增长效应", "再分配效应"]].sum() == pytest.approx(
+        shapley.loc["合计"]
+    )
 
 
 def test_incidence_trends_in_english_for_2018(tmp_path) -> None:
@@ -82,11 +97,33 @@ def test_incidence_trends_in_english_for_2018(tmp_path) -> None:
     assert exits["Households"].tolist() == [183, 494, 996, 1291]
     ledger = report.read_table(out, "ledger")
     assert len(ledger) == metrics["ledger_figures"] > 150
+    # household data: registry trend, survey indicators with intervals
+    assert metrics["registry_poor_persons"] == 1259 and metrics["registry_incidence_pct"] == 0.9685
+    survey = report.read_table(out, "survey_indicators").set_index("Indicator")
+    assert (
+        survey.loc["headcount ratio", "Method"] == "linearized"
+        and survey.loc["Sen index", "Method"] == "cluster bootstrap"
+    )
+    low, high = survey.loc["headcount ratio", ["95% CI low", "95% CI high"]]
+    assert low < metrics["survey_headcount"] < high
+    af = report.read_table(out, "guarantees_dimensions")
+    assert af["Contribution"].sum() == pytest.approx(1.0)
+
+
+def test_incidence_trends_by_cause_on_the_screening_line(tmp_path) -> None:
+    out = _execute("01_incidence_trends", tmp_path, year=2017, line="screening", group_by="cause", af_k=0.4)
+    decomposition = report.read_table(out, "decomposition")
+    assert "illness" in decomposition["Group"].tolist()
+    assert decomposition["Share of total"].iloc[:-1].sum() == pytest.approx(1.0)
 
 
 def test_bad_parameter_fails_inside_the_notebook(tmp_path) -> None:
     with pytest.raises(pm.PapermillExecutionError, match="allowed values: 2015, 2016, 2017, 2018"):
         _execute("01_incidence_trends", tmp_path, year=2030)
+    with pytest.raises(pm.PapermillExecutionError, match="allowed values: national, screening"):
+        _execute("01_incidence_trends", tmp_path, line="dollar_a_day")
+    with pytest.raises(pm.PapermillExecutionError, match=r"'af_k' = 1.5 must be in \(0, 1\]"):
+        _execute("01_incidence_trends", tmp_path, af_k=1.5)
 
 
 def test_registry_overview_on_the_synthetic_county(tmp_path) -> None:

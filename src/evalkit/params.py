@@ -133,6 +133,12 @@ def allowed_values(name: str, data_dir: str | os.PathLike[str] | None = None) ->
         from evalkit.published import evaluation_years
 
         return tuple(evaluation_years(data_dir or None))
+    if name == "line":
+        from evalkit.indicators.tables import LINES
+
+        return LINES
+    if name == "group_by":
+        return ("township", "cause")
     return None
 
 
@@ -168,6 +174,11 @@ def validate(
             problems.append(
                 f"{notebook}: parameter 'clean_dir' = {value!r} is not a folder written by `evalkit clean` "
                 "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
+            )
+            continue
+        if name == "af_k" and not 0 < float(value) <= 1:  # type: ignore[arg-type]
+            problems.append(
+                f"{notebook}: parameter 'af_k' = {value!r} must be in (0, 1] (share of weighted deprivations)"
             )
             continue
         allowed = allowed_values(name, data_dir)

@@ -5,8 +5,11 @@ from evalkit.plots.figures import (
     household_distributions_figure,
     incidence_figure,
     income_ratio_figure,
+    bunching_figure,
     quality_figure,
+    registry_incidence_figure,
     setup,
+    survival_figure,
     villages_figure,
 )
 from evalkit.plots.fonts import CJK_FAMILY, cjk_font_path, font_rc, missing_glyphs, register_cjk_font
@@ -22,6 +25,9 @@ __all__ = [
     "font_rc",
     "household_distributions_figure",
     "quality_figure",
+    "bunching_figure",
+    "registry_incidence_figure",
+    "survival_figure",
     "incidence_figure",
     "income_ratio_figure",
     "label",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
@@ -11,7 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from evalkit.plots.fonts import font_rc
-from evalkit.plots.labels import check_lang, label
+from evalkit.plots.labels import LABELS, check_lang, label
 
 __all__ = [
     "setup",
@@ -171,5 +172,59 @@ def household_distributions_figure(households: pd.DataFrame, *, lang: str = "en"
         sizes = households["household_size"].dropna().astype(int).value_counts().sort_index()
         right.bar(sizes.index.astype(str), sizes.to_numpy(), color="#55A868")
     right.set(xlabel=label("household_size", lang), ylabel=label("households", lang))
+    fig.tight_layout()
+    return fig
+
+
+def survival_figure(km: pd.DataFrame, *, lang: str = "en", group_labels: dict[str, str] | None = None) -> Figure:
+    """Share still registered by years since identification, one step line per group (Kaplan–Meier)."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    groups = sorted(km["group"].unique())
+    palette = dict(zip(groups, sns.color_palette("tab20", len(groups)), strict=True))
+    for group, part in km.groupby("group", sort=True):
+        xs = np.concatenate([[0], part["years"].to_numpy()])
+        ys = np.concatenate([[1], part["still_registered"].to_numpy()])
+        ax.step(xs, ys, where="post", color=palette[group], label=(group_labels or {}).get(group, group))
+    ax.set(
+        xlabel=label("years_since_identification", lang),
+        ylabel=label("still_registered", lang),
+        title=label("title_survival", lang),
+        ylim=(0, 1.02),
+    )
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def bunching_figure(bins: pd.DataFrame, *, cutoff: float = 1.0, lang: str = "en") -> Figure:
+    """Counts of income / line by bin with the polynomial counterfactual; the window is shaded."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    width = float(np.diff(bins["bin_left"]).min()) if len(bins) > 1 else 0.02
+    colours = np.where(bins["in_window"], "#C44E52", "#4C72B0")
+    ax.bar(bins["bin_left"], bins["count"], width=width, align="edge", color=colours, alpha=0.8)
+    ax.plot(
+        bins["bin_left"] + width / 2, bins["counterfactual"], color="0.2", lw=1.2, label=label("counterfactual", lang)
+    )
+    ax.axvline(cutoff, ls="--", color="0.3", lw=1)
+    ax.set(xlabel=label("income_ratio", lang), ylabel=label("households", lang), title=label("title_bunching", lang))
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def registry_incidence_figure(by_place: pd.DataFrame, place: str, *, threshold: float, lang: str = "en") -> Figure:
+    """Incidence by year for each township (or other place) from the registry, against the exit threshold."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.lineplot(data=by_place, x="year", y="incidence_pct", hue=place, marker="o", ax=ax, legend="brief")
+    ax.axhline(threshold, ls="--", color="0.3", lw=1)
+    ax.set(
+        xlabel=label("year", lang), ylabel=label("incidence_pct", lang), title=label("title_registry_incidence", lang)
+    )
+    ax.set_xticks(sorted(by_place["year"].unique()))
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, ncol=2, title=label(place, lang) if place in LABELS else None)
     fig.tight_layout()
     return fig
