@@ -160,3 +160,25 @@ def test_data_quality_report_on_the_synthetic_export_in_chinese(tmp_path) -> Non
 def test_data_quality_report_rejects_a_folder_that_is_not_a_cleaning_run(tmp_path) -> None:
     with pytest.raises(pm.PapermillExecutionError, match="not a folder written by `evalkit clean`"):
         _execute("00_data_quality", tmp_path, clean_dir=str(tmp_path))
+
+
+def test_exit_assessment_on_the_synthetic_survey(tmp_path) -> None:
+    out = _execute("05_exit_assessment", tmp_path, year=2018, lang="zh", icc=0.02)
+    metrics = report.read_metrics(out)
+    for name in ("wrong_exit_rate", "missed_rate", "composite_incidence", "approval_rate"):
+        assert metrics[f"{name}_ci_low"] <= metrics[name] <= metrics[f"{name}_ci_high"]
+        assert 0 <= metrics[f"{name}_p_below_threshold"] <= 1
+    assert metrics["wrong_exit_rate_true"] == pytest.approx(0.011772, abs=1e-6)
+    assert metrics["approval_rate_p_below_threshold"] < 0.01 and metrics["approval_rate_passes"] == 1
+    assert metrics["plan_villages"] == 59 and metrics["plan_households"] == 59 * 25  # icc 0.02: design effect 1.48
+    assert abs(metrics["plan_simulated_power"] - 0.8) < 0.03
+    visit = report.read_table(out, "visit_list")
+    assert visit.columns.tolist()[:3] == ["乡镇", "村", "户(假名)"] and visit["户(假名)"].str.match(r"^H\d{5}$").all()
+    executed = (tmp_path / "05_exit_assessment.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+
+
+def test_exit_assessment_for_a_year_without_a_survey_still_plans(tmp_path) -> None:
+    out = _execute("05_exit_assessment", tmp_path, year=2016)
+    metrics = report.read_metrics(out)
+    assert metrics["assessment_available"] == 0 and metrics["plan_villages"] == 87

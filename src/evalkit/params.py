@@ -139,7 +139,19 @@ def allowed_values(name: str, data_dir: str | os.PathLike[str] | None = None) ->
         return LINES
     if name == "group_by":
         return ("township", "cause")
+    if name == "region":
+        return ("central", "west")
     return None
+
+
+#: Numeric parameters with a range: check and how to say it.
+_RANGES = {
+    "af_k": (lambda v: 0 < v <= 1, "in (0, 1] (share of weighted deprivations)"),
+    "p_true": (lambda v: 0 < v < 1, "in (0, 1) (the assumed true rate, a share)"),
+    "power": (lambda v: 0.5 <= v < 1, "in [0.5, 1)"),
+    "icc": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "per_village": (lambda v: v >= 1, "at least 1"),
+}
 
 
 def _type_ok(value: object, type_name: str) -> bool:

@@ -1,6 +1,7 @@
 """Figures and labels in English or Chinese, with a CJK font the project installs."""
 
 from evalkit.plots.figures import (
+    assessment_figure,
     exits_figure,
     household_distributions_figure,
     incidence_figure,
@@ -17,6 +18,7 @@ from evalkit.plots.labels import LABELS, LANGS, check_lang, label, translate_col
 
 __all__ = [
     "CJK_FAMILY",
+    "assessment_figure",
     "LABELS",
     "LANGS",
     "check_lang",

@@ -228,3 +228,36 @@ def registry_incidence_figure(by_place: pd.DataFrame, place: str, *, threshold: 
     ax.legend(fontsize=7, ncol=2, title=label(place, lang) if place in LABELS else None)
     fig.tight_layout()
     return fig
+
+
+def assessment_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Each assessment figure with its interval and threshold (and the true value when given, column ``truth``)."""
+    setup(lang)
+    fig, axes = plt.subplots(1, len(table), figsize=(3.0 * len(table), 3.6))
+    for ax, row in zip(np.atleast_1d(axes), table.itertuples(), strict=True):
+        colour = "#55A868" if row.passes else "#C44E52"
+        ax.errorbar(
+            [0],
+            [100 * row.estimate],
+            yerr=[[100 * (row.estimate - row.ci_low)], [100 * (row.ci_high - row.estimate)]],
+            fmt="o",
+            color=colour,
+            capsize=6,
+            lw=2,
+        )
+        ax.axhline(100 * row.threshold, ls="--", color="0.3", lw=1)
+        values = [row.ci_low, row.ci_high, row.threshold]
+        if "truth" in table.columns and pd.notna(getattr(row, "truth", np.nan)):
+            ax.scatter([0.15], [100 * row.truth], marker="x", color="0.2", zorder=5, label=label("truth", lang))
+            values.append(row.truth)
+            if row.Index == 0:
+                ax.legend(fontsize=7, loc="upper left")
+        span = 100 * (max(values) - min(values))
+        ax.set_ylim(100 * min(values) - 0.15 * span, 100 * max(values) + 0.15 * span)
+        ax.set_xticks([])
+        ax.set_xlim(-0.5, 0.5)
+        ax.set_title(label(row.indicator, lang), fontsize=10)
+        ax.set_ylabel("%")
+    fig.suptitle(label("title_assessment", lang))
+    fig.tight_layout()
+    return fig

@@ -66,22 +66,6 @@ EXPORT_HEADER: list[tuple[str, str, str]] = [
     ("收入情况(元)", "转移性收入", "transfer_income"),
     ("", "联系电话", "phone"),
 ]
-_HOUSEHOLD_SOURCES = {
-    "township",
-    "village",
-    "household_id",
-    "household_size",
-    "main_cause",
-    "identification_year",
-    "exit_year",
-    "income_pc",
-    "net_income",
-    "wage_income",
-    "operating_income",
-    "property_income",
-    "transfer_income",
-    "phone",
-}
 _MERGED = ("household_id", "household_size", "main_cause")  # merged down (more would make openpyxl quadratic)
 _LABELS = {
     "sex": {"male": "男", "female": "女"},

@@ -1,0 +1,154 @@
+"""Planning the assessment sample: size with clustering, allocation across townships, a seeded draw.
+
+The sample size is for a one-sided score test of H0: rate >= ``t`` when the rate truly is ``p``:
+
+    n_srs = (z_{1-alpha} sqrt(t (1 - t)) + z_{power} sqrt(p (1 - p)))^2 / (t - p)^2
+    n = n_srs × deff,   deff = 1 + (m - 1) rho
+
+with ``m`` households per village and ``rho`` the intra-village correlation; the test rejects when
+``(t - p_hat) / sqrt(t (1 - t) deff / n) > z_{1-alpha}``. :func:`simulated_power` checks the plan by
+simulating that test on beta-binomial villages.
+
+Example: p = 1%, t = 2%, alpha = 5%, power = 80%, no clustering:
+(1.645 × 0.1400 + 0.842 × 0.0995)^2 / 0.0001 = 986.1, so 987 households.
+
+>>> sample_size(p_true=0.01, threshold=0.02).households_srs
+987
+>>> allocate(10, [50, 30, 20]).tolist()
+[5, 3, 2]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["SamplePlan", "sample_size", "simulated_power", "allocate", "draw_visit_list"]
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """Households and villages needed, with the assumptions that produced them."""
+
+    p_true: float
+    threshold: float
+    alpha: float
+    power: float
+    icc: float
+    per_village: int
+    households_srs: int
+    design_effect: float
+    households_needed: int
+    villages_needed: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.__dict__])
+
+
+def sample_size(
+    *,
+    p_true: float = 0.01,
+    threshold: float = 0.02,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    icc: float = 0.0,
+    per_village: int = 25,
+) -> SamplePlan:
+    """Households and villages so that a rate truly at ``p_true`` is shown below ``threshold`` with ``power``."""
+    if not 0 < p_true < threshold < 1:
+        raise ValueError("need 0 < p_true < threshold < 1")
+    if not 0 < alpha < 0.5 or not 0.5 <= power < 1:
+        raise ValueError("alpha must be in (0, 0.5) and power in [0.5, 1)")
+    if icc < 0 or per_village < 1:
+        raise ValueError("icc must be >= 0 and per_village >= 1")
+    root = stats.norm.ppf(1 - alpha) * math.sqrt(threshold * (1 - threshold)) + stats.norm.ppf(power) * math.sqrt(
+        p_true * (1 - p_true)
+    )
+    n_srs = math.ceil(root * root / (threshold - p_true) ** 2)
+    deff = 1 + (per_village - 1) * icc
+    n = math.ceil(n_srs * deff)
+    villages = math.ceil(n / per_village)
+    return SamplePlan(p_true, threshold, alpha, power, icc, per_village, n_srs, deff, villages * per_village, villages)
+
+
+def simulated_power(plan: SamplePlan, *, reps: int = 4000, seed: int = 0) -> float:
+    """Share of simulated samples (beta-binomial villages) in which the score test shows the rate below the threshold."""
+    rng = np.random.default_rng(seed)
+    k, m, p, rho = plan.villages_needed, plan.per_village, plan.p_true, plan.icc
+    if rho > 0:
+        a = p * (1 - rho) / rho
+        b = (1 - p) * (1 - rho) / rho
+        pi = rng.beta(a, b, size=(reps, k))
+    else:
+        pi = np.full((reps, k), p)
+    x = rng.binomial(m, pi)
+    total = k * m
+    p_hat = x.sum(axis=1) / total
+    t = plan.threshold
+    score = (t - p_hat) / np.sqrt(t * (1 - t) * plan.design_effect / total)
+    return float(np.mean(score > stats.norm.ppf(1 - plan.alpha)))
+
+
+def allocate(total: int, sizes: object, *, minimum: int = 1) -> np.ndarray:
+    """Split ``total`` across strata in proportion to ``sizes`` (largest remainders), at least ``minimum`` each."""
+    s = np.asarray(sizes, dtype=float)
+    if total < minimum * s.size:
+        raise ValueError(f"{total} cannot give {minimum} to each of {s.size} strata")
+    extra = total - minimum * s.size
+    share = extra * s / s.sum()
+    out = np.floor(share).astype(int)
+    rest = extra - out.sum()
+    out[np.argsort(-(share - out), kind="stable")[:rest]] += 1
+    return out + minimum
+
+
+def draw_visit_list(
+    households: pd.DataFrame,
+    villages: pd.DataFrame,
+    villages_by_township: pd.Series,
+    per_village: int,
+    *,
+    seed: int = 2018,
+    eligible: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Draw villages by PPS (size: eligible households) within townships, then households at random.
+
+    ``households`` holds pseudonymous ids only (``household_id`` of the synthetic registry, or the
+    ``household_key`` of a cleaning run renamed so); the visit list carries no other identifier.
+    ``eligible`` marks the households to sample from (default: those that exited).
+    """
+    from evalkit.synth.survey import pps_systematic
+
+    rng = np.random.default_rng(seed)
+    pool = households.loc[households["exit_year"].notna() if eligible is None else eligible]
+    sizes = pool.groupby("village_id").size()
+    frame = villages[["village_id", "township_id"]].assign(size=lambda f: f["village_id"].map(sizes).fillna(0))
+    rows = []
+    for township, k in villages_by_township.items():  # one draw per stratum: a handful of townships
+        part = frame.loc[(frame["township_id"] == township) & (frame["size"] > 0)].reset_index(drop=True)
+        if part.empty or k <= 0:
+            continue
+        idx, prob = pps_systematic(rng, part["size"].to_numpy(), min(int(k), len(part)))
+        for i in sorted(idx):
+            village = part.loc[i, "village_id"]
+            members = pool.loc[pool["village_id"] == village, "household_id"].to_numpy()
+            take = min(per_village, members.size)
+            chosen = np.sort(rng.choice(members, size=take, replace=False))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "township_id": township,
+                        "village_id": village,
+                        "household_id": chosen,
+                        "village_prob": prob[i],
+                        "household_prob": take / members.size,
+                    }
+                )
+            )
+    visit = pd.concat(rows, ignore_index=True)
+    visit["weight"] = 1 / (visit["village_prob"] * visit["household_prob"])
+    return visit

@@ -1,0 +1,303 @@
+"""The third-party exit assessment's four figures (三率一度) with design-based intervals and verdicts.
+
+* wrong-exit rate (错退率): sampled exited persons failing the exit criteria / sampled exited persons;
+* missed-identification rate (漏评率): non-registered persons meeting the poverty criteria (income below
+  the line) / non-registered persons;
+* composite incidence (综合贫困发生率): (remaining registered poor + estimated missed + estimated wrongly
+  exited persons) / rural population, the estimated counts scaled from the sample;
+* public approval (群众认可度): approving households / surveyed households.
+
+Each is a weighted ratio over the survey's two-stage design (strata: townships; clusters: villages), with
+a linearized standard error, a t interval, a Wilson interval on the effective sample size (better for
+rates near 0 or 1 and small counts), and the probability that the true value meets its threshold: the
+posterior probability under a Jeffreys prior with the effective counts, ``x_eff = p n_eff`` and
+``n_eff = p (1 - p) / V`` (capped at the number of persons in the domain).
+
+Worked example (no design: ten exited persons, each its own cluster, one failing): rate 0.1; linearized
+variance 10/9 × (0.81 + 9 × 0.01) / 100 = 0.01, so n_eff = 0.09 / 0.01 = 9; with t(9) = 2.262 the Wilson
+interval is 0.013 to 0.477.
+
+>>> r = rate_estimate("wrong_exit_rate", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1] * 10, threshold=0.02)
+>>> round(r.estimate, 3), round(r.n_effective, 6), [round(v, 3) for v in r.wilson()]
+(0.1, 9.0, [0.013, 0.477])
+>>> r.passes, round(r.p_meets, 3)
+(False, 0.065)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.errors import DataError
+from evalkit.indicators.design import Design
+from evalkit.indicators.results import critical_value
+
+__all__ = [
+    "RateEstimate",
+    "rate_estimate",
+    "wrong_exit_rate",
+    "missed_rate",
+    "composite_incidence",
+    "approval_rate",
+    "assess",
+    "thresholds",
+    "SURVEY_COLUMNS",
+    "check_survey",
+]
+
+#: Columns an assessment survey file needs (one row per surveyed household).
+SURVEY_COLUMNS = {
+    "township_id": "stratum (township)",
+    "village_id": "cluster (village)",
+    "weight": "household weight (inverse selection probability, calibrated)",
+    "household_size": "persons in the household",
+    "registry_status_2018": "registered / exited / not_registered",
+    "income_pc_2018": "per-capita net income of the year (yuan)",
+    "poverty_line_2018": "poverty line of the year (yuan)",
+    "meets_exit_criteria": "true when income is stably above the line and the guarantees are met",
+    "approves": "true when the household approves of the poverty-alleviation work",
+}
+
+_IDS = {
+    "wrong_exit_rate": ("wrong_exit_rate_max", "below"),
+    "missed_rate": ("missed_rate_max", "below"),
+    "composite_incidence": ("composite_incidence_max_central", "below"),
+    "approval_rate": ("approval_rate_min", "at_least"),
+}
+
+
+def thresholds(region: str = "central", data_dir: str | None = None) -> dict[str, float]:
+    """The four thresholds as shares (from ``data/reference/thresholds.csv``, with their sources there)."""
+    from evalkit.reference import threshold
+
+    out = {name: threshold(tid, data_dir) / 100 for name, (tid, _) in _IDS.items()}
+    if region == "west":
+        out["composite_incidence"] = threshold("composite_incidence_max_west", data_dir) / 100
+    return out
+
+
+def check_survey(survey: pd.DataFrame, *, file: str = "survey") -> None:
+    """Raise :class:`DataError` listing every missing column (with its meaning) at once."""
+    missing = [c for c in SURVEY_COLUMNS if c not in survey.columns]
+    if missing:
+        raise DataError(
+            "the assessment survey lacks columns: "
+            + "; ".join(f"{c} ({SURVEY_COLUMNS[c]})" for c in missing)
+            + ". Enter results in the layout of evalkit.assessment.SURVEY_COLUMNS.",
+            file=file,
+        )
+
+
+@dataclass(frozen=True)
+class RateEstimate:
+    """A rate with its design-based uncertainty and the verdict against its threshold."""
+
+    indicator: str
+    estimate: float
+    std_error: float
+    df: float | None
+    n: int
+    n_effective: float
+    threshold: float
+    direction: str  # "below": the rate must be below the threshold; "at_least": at or above it
+    details: dict[str, object] = field(default_factory=dict)
+
+    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
+        """Wald interval with t(df): estimate ± t × s.e."""
+        half = critical_value(alpha, self.df) * self.std_error
+        return (self.estimate - half, self.estimate + half)
+
+    def wilson(self, alpha: float = 0.05) -> tuple[float, float]:
+        """Wilson interval on the effective sample size (never outside [0, 1])."""
+        z = critical_value(alpha, self.df)
+        n, p = self.n_effective, self.estimate
+        if n <= 0:
+            return (float("nan"), float("nan"))
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+    @property
+    def p_meets(self) -> float:
+        """Posterior probability (Jeffreys prior, effective counts) that the true value meets the threshold."""
+        x = self.estimate * self.n_effective
+        below = float(stats.beta.cdf(self.threshold, x + 0.5, self.n_effective - x + 0.5))
+        return below if self.direction == "below" else 1 - below
+
+    @property
+    def p_below_threshold(self) -> float:
+        """Posterior probability that the true value is below the threshold."""
+        return self.p_meets if self.direction == "below" else 1 - self.p_meets
+
+    @property
+    def passes(self) -> bool:
+        """The point estimate meets the threshold."""
+        return self.estimate < self.threshold if self.direction == "below" else self.estimate >= self.threshold
+
+    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        low, high = self.wilson(alpha)
+        wald = self.conf_int(alpha)
+        return pd.DataFrame(
+            [
+                {
+                    "indicator": self.indicator,
+                    "estimate": self.estimate,
+                    "std_error": self.std_error,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "wald_low": wald[0],
+                    "wald_high": wald[1],
+                    "threshold": self.threshold,
+                    "direction": self.direction,
+                    "passes": self.passes,
+                    "p_meets": self.p_meets,
+                    "n": self.n,
+                    "n_effective": self.n_effective,
+                    **self.details,
+                }
+            ]
+        )
+
+    def summary(self, alpha: float = 0.05) -> str:
+        low, high = self.wilson(alpha)
+        rule = "<" if self.direction == "below" else ">="
+        return (
+            f"{self.indicator}: {self.estimate:.4%} ({100 * (1 - alpha):g}% CI {low:.4%} to {high:.4%}); "
+            f"threshold {rule} {self.threshold:.0%}: {'passes' if self.passes else 'fails'}, "
+            f"P(meets) = {self.p_meets:.3f}"
+        )
+
+
+def rate_estimate(
+    indicator: str,
+    numerator: object,
+    domain: object,
+    *,
+    weights: object = None,
+    strata: object = None,
+    clusters: object = None,
+    threshold: float,
+    direction: str = "below",
+) -> RateEstimate:
+    """Ratio of weighted counts ``sum w u / sum w d`` (u within the domain d) with its linearized error."""
+    u, d = np.asarray(numerator, dtype=float), np.asarray(domain, dtype=float)
+    if np.any(u > d):
+        raise ValueError("every counted unit must be in the domain")
+    design = Design.of(u.size, weights=weights, strata=strata, clusters=clusters)
+    w = design.weights
+    size = w @ d
+    if size <= 0:
+        raise ValueError(f"{indicator}: nobody in the sample belongs to its domain")
+    p = float(w @ u / size)
+    var = design.variance((u - p * d) / size)
+    n = int(d.sum())
+    n_eff = min(float(n), p * (1 - p) / var) if var > 0 and 0 < p < 1 else float(n)
+    return RateEstimate(indicator, p, float(np.sqrt(var)), design.df, n, n_eff, threshold, direction)
+
+
+def _persons(survey: pd.DataFrame) -> np.ndarray:
+    return (survey["weight"] * survey["household_size"]).to_numpy(dtype=float)
+
+
+def _exited(survey: pd.DataFrame) -> np.ndarray:
+    return survey["registry_status_2018"].isin(["exited", "exited_this_year"]).to_numpy()
+
+
+def wrong_exit_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
+    """错退率: exited persons failing the exit criteria over exited persons (person-weighted)."""
+    check_survey(survey)
+    exited = _exited(survey)
+    fails = exited & ~survey["meets_exit_criteria"].astype(bool).to_numpy()
+    t = thresholds()["wrong_exit_rate"] if threshold is None else threshold
+    return rate_estimate(
+        "wrong_exit_rate",
+        fails,
+        exited,
+        weights=_persons(survey),
+        strata=survey["township_id"],
+        clusters=survey["village_id"],
+        threshold=t,
+    )
+
+
+def missed_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
+    """漏评率: non-registered persons below the line over non-registered persons (person-weighted)."""
+    check_survey(survey)
+    outside = (survey["registry_status_2018"] == "not_registered").to_numpy()
+    poor = outside & (survey["income_pc_2018"] < survey["poverty_line_2018"]).to_numpy()
+    t = thresholds()["missed_rate"] if threshold is None else threshold
+    return rate_estimate(
+        "missed_rate",
+        poor,
+        outside,
+        weights=_persons(survey),
+        strata=survey["township_id"],
+        clusters=survey["village_id"],
+        threshold=t,
+    )
+
+
+def composite_incidence(
+    survey: pd.DataFrame, remaining_persons: float, rural_persons: float, threshold: float | None = None
+) -> RateEstimate:
+    """综合贫困发生率: (remaining registered poor + estimated missed + estimated wrongly exited) / rural persons.
+
+    ``remaining_persons`` comes from the registry (a count, no sampling error); the two estimated counts are
+    survey totals (person weights), so the standard error is that of their sum over ``rural_persons``.
+    """
+    check_survey(survey)
+    outside = (survey["registry_status_2018"] == "not_registered").to_numpy()
+    missed = outside & (survey["income_pc_2018"] < survey["poverty_line_2018"]).to_numpy()
+    wrong = _exited(survey) & ~survey["meets_exit_criteria"].astype(bool).to_numpy()
+    u = (missed | wrong).astype(float)
+    design = Design.of(
+        len(survey), weights=_persons(survey), strata=survey["township_id"], clusters=survey["village_id"]
+    )
+    estimated = float(design.weights @ u)
+    p = (remaining_persons + estimated) / rural_persons
+    var = design.variance(u / rural_persons)
+    n = len(survey)
+    n_eff = min(float(int(survey["household_size"].sum())), p * (1 - p) / var) if var > 0 else float(n)
+    t = thresholds()["composite_incidence"] if threshold is None else threshold
+    details = {"remaining_persons": remaining_persons, "estimated_missed_and_wrong": estimated}
+    return RateEstimate("composite_incidence", float(p), float(np.sqrt(var)), design.df, n, n_eff, t, "below", details)
+
+
+def approval_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
+    """群众认可度: approving households over surveyed households (household-weighted)."""
+    check_survey(survey)
+    approves = survey["approves"].astype(bool).to_numpy()
+    t = thresholds()["approval_rate"] if threshold is None else threshold
+    return rate_estimate(
+        "approval_rate",
+        approves,
+        np.ones(len(survey)),
+        weights=survey["weight"],
+        strata=survey["township_id"],
+        clusters=survey["village_id"],
+        threshold=t,
+        direction="at_least",
+    )
+
+
+def assess(
+    survey: pd.DataFrame,
+    *,
+    remaining_persons: float,
+    rural_persons: float,
+    region: str = "central",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """The four figures with Wilson and Wald intervals, thresholds, verdicts and P(meets), one row each."""
+    t = thresholds(region)
+    results = [
+        wrong_exit_rate(survey, t["wrong_exit_rate"]),
+        missed_rate(survey, t["missed_rate"]),
+        composite_incidence(survey, remaining_persons, rural_persons, t["composite_incidence"]),
+        approval_rate(survey, t["approval_rate"]),
+    ]
+    return pd.concat([r.to_frame(alpha) for r in results], ignore_index=True)
