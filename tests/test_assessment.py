@@ -138,3 +138,26 @@ def test_intervals_cover_the_true_county_values_in_repeated_samples() -> None:
             covered[name].append(table.loc[name, "ci_low"] <= truth[name] <= table.loc[name, "ci_high"])
     rates = {name: float(np.mean(v)) for name, v in covered.items()}
     assert all(0.90 <= r <= 0.99 for r in rates.values()), rates  # nominal 95%; Monte Carlo s.e. 1.5 points
+
+
+def test_entered_results_with_bad_values_are_listed(tmp_path) -> None:
+    s = _survey().astype({"approves": object, "weight": object})
+    s.loc[2, "approves"] = "maybe"
+    s.loc[5, "weight"] = "-"
+    path = tmp_path / "entered.csv"
+    s.to_csv(path, index=False)
+    with pytest.raises(
+        DataError, match=r"row 4, column 'approves': 'maybe' is not true/false\n  row 7, column 'weight'"
+    ):
+        assessment.read_survey(str(path))
+    s = _survey()
+    s.to_csv(path, index=False)
+    assert assessment.read_survey(str(path))["approves"].tolist() == _survey()["approves"].tolist()
+
+
+def test_icc_estimate_recovers_a_simulated_correlation() -> None:
+    rng = np.random.default_rng(4)
+    rho, p, k, m = 0.1, 0.2, 400, 30
+    pi = rng.beta(p * (1 - rho) / rho, (1 - p) * (1 - rho) / rho, k)
+    y = (rng.random((k, m)) < pi[:, None]).ravel()
+    assert assessment.estimate_icc(y, np.repeat(np.arange(k), m)) == pytest.approx(rho, abs=0.02)

@@ -278,3 +278,17 @@ def test_intervals_cover_the_population_value_in_repeated_samples() -> None:
         covered.append(low <= truth <= high)
     rate = float(np.mean(covered))
     assert 0.90 <= rate <= 0.99, rate  # 95% nominal; 200 draws give a Monte Carlo s.e. of 1.5 points
+
+
+def test_flows_by_year_match_the_published_exits() -> None:
+    from evalkit import published
+
+    county = datasets.load_county()
+    flows = ind.flows_by_year(county["panel"], county["households"]).set_index("year")
+    exits = published.exits_by_year(published.load()).set_index("year")
+    assert flows.loc[2015:2018, "exits_households"].tolist() == exits["households"].tolist() == [183, 494, 996, 1291]
+    assert flows.loc[2015:2018, "exits_persons"].tolist() == exits["persons"].tolist() == [424, 1204, 2398, 2770]
+    assert flows.loc[2014, "entries_persons"] == 8055 and flows.loc[2015:2018, "entries_households"].eq(0).all()
+    deciles = ind.survey_vs_registry(county["survey"], by="decile")
+    assert sorted(deciles["decile"].unique()) == list(range(1, 11))
+    assert deciles["persons"].sum() == pytest.approx(130_000)

@@ -182,3 +182,24 @@ def test_exit_assessment_for_a_year_without_a_survey_still_plans(tmp_path) -> No
     out = _execute("05_exit_assessment", tmp_path, year=2016)
     metrics = report.read_metrics(out)
     assert metrics["assessment_available"] == 0 and metrics["plan_villages"] == 87
+
+
+def test_exit_assessment_on_entered_results(tmp_path) -> None:
+    from evalkit import datasets
+
+    entered = tmp_path / "results.csv"
+    datasets.load("survey").to_csv(entered, index=False, encoding="gbk")
+    out = _execute(
+        "05_exit_assessment", tmp_path, survey_file=str(entered), remaining_persons=1259, rural_persons=130000
+    )
+    metrics = report.read_metrics(out)
+    (tmp_path / "default").mkdir()
+    default = report.read_metrics(_execute("05_exit_assessment", tmp_path / "default"))
+    assert metrics["synthetic"] == 0 and "wrong_exit_rate_true" not in metrics
+    for name in ("wrong_exit_rate", "missed_rate", "composite_incidence", "approval_rate"):
+        assert metrics[name] == default[name]
+    template = report.read_table(
+        out,
+        "results_template",
+    )
+    assert {"meets_exit_criteria", "approves", "income_pc_2018"} <= set(template.columns)

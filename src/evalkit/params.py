@@ -151,6 +151,8 @@ _RANGES = {
     "power": (lambda v: 0.5 <= v < 1, "in [0.5, 1)"),
     "icc": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "per_village": (lambda v: v >= 1, "at least 1"),
+    "remaining_persons": (lambda v: v >= 0, "at least 0 (0 means from the registry)"),
+    "rural_persons": (lambda v: v >= 0, "at least 0 (0 means from the villages table)"),
 }
 
 
@@ -180,6 +182,11 @@ def validate(
         if not _type_ok(value, spec.type_name):
             problems.append(
                 f"{notebook}: parameter {name!r} must be {spec.type_name}, got {type(value).__name__} {value!r}"
+            )
+            continue
+        if name == "survey_file" and value and not Path(str(value)).expanduser().is_file():
+            problems.append(
+                f"{notebook}: parameter 'survey_file' = {value!r}: no such file (leave it empty for the synthetic survey)"
             )
             continue
         if name == "clean_dir" and value and not (Path(str(value)).expanduser() / "summary.json").is_file():

@@ -6,7 +6,15 @@
 (987, 2.2, 87)
 """
 
-from evalkit.assessment.design import SamplePlan, allocate, draw_visit_list, sample_size, simulated_power
+from evalkit.assessment.design import (
+    SamplePlan,
+    allocate,
+    draw_visit_list,
+    estimate_icc,
+    sample_size,
+    simulated_power,
+    survey_template,
+)
 from evalkit.assessment.estimators import (
     SURVEY_COLUMNS,
     RateEstimate,
@@ -16,6 +24,7 @@ from evalkit.assessment.estimators import (
     composite_incidence,
     missed_rate,
     rate_estimate,
+    read_survey,
     thresholds,
     wrong_exit_rate,
 )
@@ -30,10 +39,13 @@ __all__ = [
     "assess",
     "thresholds",
     "check_survey",
+    "read_survey",
     "SURVEY_COLUMNS",
     "SamplePlan",
     "sample_size",
     "simulated_power",
     "allocate",
     "draw_visit_list",
+    "estimate_icc",
+    "survey_template",
 ]

@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["SamplePlan", "sample_size", "simulated_power", "allocate", "draw_visit_list"]
+__all__ = [
+    "SamplePlan",
+    "sample_size",
+    "simulated_power",
+    "allocate",
+    "draw_visit_list",
+    "estimate_icc",
+    "survey_template",
+]
 
 
 @dataclass(frozen=True)
@@ -152,3 +160,40 @@ def draw_visit_list(
     visit = pd.concat(rows, ignore_index=True)
     visit["weight"] = 1 / (visit["village_prob"] * visit["household_prob"])
     return visit
+
+
+def estimate_icc(outcome: object, clusters: object) -> float:
+    """ANOVA estimate of the intra-cluster correlation of a 0/1 (or numeric) outcome, floored at 0.
+
+    rho = (MSB - MSW) / (MSB + (m0 - 1) MSW), with m0 the adjusted mean cluster size.
+
+    >>> round(estimate_icc([1, 1, 0, 0], ["a", "a", "b", "b"]), 6)  # identical within, different between
+    1.0
+    >>> estimate_icc([1, 0, 1, 0], ["a", "a", "b", "b"])
+    0.0
+    """
+    y = np.asarray(outcome, dtype=float)
+    codes = pd.factorize(pd.Series(np.asarray(clusters)))[0]
+    k, n = codes.max() + 1, y.size
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    means = np.bincount(codes, weights=y, minlength=k) / sizes
+    grand = y.mean()
+    ssb = float((sizes * (means - grand) ** 2).sum())
+    ssw = float(((y - means[codes]) ** 2).sum())
+    if k < 2 or n - k < 1:
+        raise ValueError("need at least two clusters and more units than clusters")
+    msb, msw = ssb / (k - 1), ssw / (n - k)
+    m0 = (n - (sizes**2).sum() / n) / (k - 1)
+    denominator = msb + (m0 - 1) * msw
+    return float(max(0.0, (msb - msw) / denominator)) if denominator > 0 else 0.0
+
+
+def survey_template(visit: pd.DataFrame) -> pd.DataFrame:
+    """A results sheet for the field team: the visit list with empty columns for every survey answer."""
+    from evalkit.assessment.estimators import SURVEY_COLUMNS
+
+    out = visit.copy()
+    for column in SURVEY_COLUMNS:
+        if column not in out.columns:
+            out[column] = pd.NA
+    return out

@@ -47,6 +47,7 @@ __all__ = [
     "thresholds",
     "SURVEY_COLUMNS",
     "check_survey",
+    "read_survey",
 ]
 
 #: Columns an assessment survey file needs (one row per surveyed household).
@@ -90,6 +91,55 @@ def check_survey(survey: pd.DataFrame, *, file: str = "survey") -> None:
             + ". Enter results in the layout of evalkit.assessment.SURVEY_COLUMNS.",
             file=file,
         )
+
+
+def read_survey(path: str) -> pd.DataFrame:
+    """Read entered assessment results (CSV, UTF-8 or GBK) and check their columns and values.
+
+    Raises
+    ------
+    DataError
+        Missing file or columns, or values that are not what the column needs (listed with their rows).
+    """
+    from pathlib import Path
+
+    from evalkit.io.sheets import detect_encoding
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataError("no such file; check survey_file.", file=str(file))
+    data = file.read_bytes()
+    survey = pd.read_csv(
+        file, encoding=detect_encoding(data, file=file.name), dtype={"township_id": str, "village_id": str}
+    )
+    check_survey(survey, file=file.name)
+    problems = []
+    for column in ("meets_exit_criteria", "approves"):
+        text = survey[column].astype(str).str.strip().str.lower()
+        bad = ~text.isin(["true", "false", "1", "0", "是", "否"])
+        problems += [
+            f"row {i + 2}, column {column!r}: {survey[column].iloc[i]!r} is not true/false"
+            for i in np.flatnonzero(bad)[:20]
+        ]
+        survey[column] = text.isin(["true", "1", "是"])
+    for column in ("weight", "household_size", "income_pc_2018", "poverty_line_2018"):
+        values = pd.to_numeric(survey[column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        problems += [
+            f"row {i + 2}, column {column!r}: {survey[column].iloc[i]!r} is not a non-negative number"
+            for i in np.flatnonzero(bad)[:20]
+        ]
+        survey[column] = values
+    status = ~survey["registry_status_2018"].isin(["registered", "exited", "exited_this_year", "not_registered"])
+    problems += [
+        f"row {i + 2}, column 'registry_status_2018': {survey['registry_status_2018'].iloc[i]!r} is not registered, exited or not_registered"
+        for i in np.flatnonzero(status)[:20]
+    ]
+    if problems:
+        raise DataError(
+            "the entered results have values evalkit cannot use:\n  " + "\n  ".join(problems), file=file.name
+        )
+    return survey
 
 
 @dataclass(frozen=True)

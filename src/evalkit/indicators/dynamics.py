@@ -26,6 +26,7 @@ __all__ = [
     "registry_incidence",
     "exit_tests",
     "transitions",
+    "flows_by_year",
     "exits_and_returns",
     "time_to_exit",
     "exit_hazard",
@@ -91,6 +92,31 @@ def transitions(panel: pd.DataFrame, year_from: int, year_to: int, *, state: str
     table = both.groupby(["from", "to"]).size().rename("count").reset_index()
     table["row_share"] = table["count"] / table.groupby("from")["count"].transform("sum")
     return table
+
+
+def flows_by_year(panel: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
+    """Households and persons entering and leaving the registered poor each year (from the status column).
+
+    An exit is a move from ``registered`` to ``exited_this_year``; an entry is a first year as ``registered``
+    or a move back (``returned``).
+    """
+    data = panel[["household_id", "year", "status"]].merge(
+        households[["household_id", "household_size"]], on="household_id"
+    )
+    data = data.sort_values(["household_id", "year"], kind="stable")
+    before = data.groupby("household_id")["status"].shift()
+    entered = (data["status"].isin(["registered", "returned"]) & ~before.isin(["registered", "returned"])) | (
+        data["status"].eq("returned") & before.eq("registered")
+    )
+    exited = data["status"].eq("exited_this_year")
+    flows = data.assign(
+        entries_households=entered.astype(int),
+        entries_persons=entered * data["household_size"],
+        exits_households=exited.astype(int),
+        exits_persons=exited * data["household_size"],
+    )
+    cols = ["entries_households", "entries_persons", "exits_households", "exits_persons"]
+    return flows.groupby("year")[cols].sum().reset_index()
 
 
 def exits_and_returns(panel: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:

@@ -236,6 +236,8 @@ LABELS: dict[str, dict[str, str]] = {
     "basic_medical": {"en": "basic medical insurance", "zh": "基本医疗有保障"},
     "safe_housing": {"en": "safe housing", "zh": "住房安全有保障"},
     "safe_water": {"en": "safe drinking water", "zh": "饮水安全有保障"},
+    "entries_households": {"en": "Households entering", "zh": "新增户数"},
+    "entries_persons": {"en": "Persons entering", "zh": "新增人数"},
     # the exit assessment
     "wrong_exit_rate": {"en": "wrong-exit rate", "zh": "错退率"},
     "missed_rate": {"en": "missed-identification rate", "zh": "漏评率"},
