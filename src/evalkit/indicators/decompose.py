@@ -45,9 +45,11 @@ def fgt_by_group(
     """
     y, design = _prepare(income, weights, strata, clusters)
     z = _line(line, y.size)
-    g = pd.Series(np.asarray(groups)).astype(str)
+    g = pd.Series(np.asarray(groups))
     if len(g) != y.size:
         raise ValueError(f"groups has {len(g)} values for {y.size} observations")
+    if g.isna().any():
+        raise ValueError("groups has missing values")
     codes, labels = pd.factorize(g, sort=True)
     poor = y < z
     u = poor.astype(float) if alpha == 0 else np.where(poor, ((z - y) / z) ** alpha, 0.0)
@@ -58,7 +60,7 @@ def fgt_by_group(
     share = n_g / total_w
     frame = pd.DataFrame(
         {
-            "group": labels.astype(str),
+            "group": np.asarray(labels).astype(object),
             "n": np.bincount(codes, minlength=labels.size),
             "population_share": share,
             "estimate": est,

@@ -68,7 +68,7 @@ class Design:
         s = _codes(strata, n, "strata")
         raw = _codes(clusters, n, "clusters")
         # clusters are nested in strata: number (stratum, cluster) pairs
-        pair = pd.factorize(pd.Series(s).astype(str) + "\x1f" + pd.Series(raw).astype(str), sort=True)[0]
+        pair = pd.factorize(s * (int(raw.max()) + 1 if n else 1) + raw, sort=True)[0]
         c = pair.astype(np.int64)
         cs = np.zeros(c.max() + 1 if n else 0, dtype=np.int64)
         cs[c] = s
