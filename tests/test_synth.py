@@ -589,6 +589,16 @@ def test_other_programs(county) -> None:
     assert students.isin(programs.loc[programs["program"] == "education_aid", "person_id"]).all()
 
 
+def test_a_naive_before_after_comparison_of_movers_misleads(county) -> None:
+    # what an office would report: movers' wages in 2019 against their own 2018 wages
+    moved = list(set(county["programs"].query("program == 'relocation' and registered")["household_id"]))
+    wages = county["panel"].pivot(index="household_id", columns="year", values="wage_pc")
+    change = (wages[2019] - wages[2018]).loc[moved]
+    truth = county["truth"].set_index(["program", "outcome", "group"]).loc[("relocation", "wage_pc", "all"), "value"]
+    se = change.std() / np.sqrt(len(change))
+    assert change.mean() - truth > 3 * se  # everyone's wages rose in 2019; the movers' change is not the effect
+
+
 def test_planted_relocation_effect_is_recovered(county) -> None:
     from linearmodels.panel import PanelOLS
 
