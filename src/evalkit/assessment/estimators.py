@@ -257,38 +257,52 @@ def _exited(survey: pd.DataFrame) -> np.ndarray:
     return survey["registry_status_2018"].isin(["exited", "exited_this_year"]).to_numpy()
 
 
-def wrong_exit_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
-    """错退率: exited persons failing the exit criteria over exited persons (person-weighted)."""
-    check_survey(survey)
-    exited = _exited(survey)
-    fails = exited & ~survey["meets_exit_criteria"].astype(bool).to_numpy()
-    t = thresholds()["wrong_exit_rate"] if threshold is None else threshold
+def _outside(survey: pd.DataFrame) -> np.ndarray:
+    return (survey["registry_status_2018"] == "not_registered").to_numpy()
+
+
+def _wrongly_exited(survey: pd.DataFrame) -> np.ndarray:
+    return _exited(survey) & ~survey["meets_exit_criteria"].astype(bool).to_numpy()
+
+
+def _missed(survey: pd.DataFrame) -> np.ndarray:
+    return _outside(survey) & (survey["income_pc_2018"] < survey["poverty_line_2018"]).to_numpy()
+
+
+def _survey_rate(
+    name: str,
+    survey: pd.DataFrame,
+    counted: np.ndarray,
+    domain: np.ndarray,
+    weights: object,
+    threshold: float | None,
+    direction: str = "below",
+) -> RateEstimate:
+    t = thresholds()[name] if threshold is None else threshold
     return rate_estimate(
-        "wrong_exit_rate",
-        fails,
-        exited,
-        weights=_persons(survey),
+        name,
+        counted,
+        domain,
+        weights=weights,
         strata=survey["township_id"],
         clusters=survey["village_id"],
         threshold=t,
+        direction=direction,
+    )
+
+
+def wrong_exit_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
+    """错退率: exited persons failing the exit criteria over exited persons (person-weighted)."""
+    check_survey(survey)
+    return _survey_rate(
+        "wrong_exit_rate", survey, _wrongly_exited(survey), _exited(survey), _persons(survey), threshold
     )
 
 
 def missed_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
     """漏评率: non-registered persons below the line over non-registered persons (person-weighted)."""
     check_survey(survey)
-    outside = (survey["registry_status_2018"] == "not_registered").to_numpy()
-    poor = outside & (survey["income_pc_2018"] < survey["poverty_line_2018"]).to_numpy()
-    t = thresholds()["missed_rate"] if threshold is None else threshold
-    return rate_estimate(
-        "missed_rate",
-        poor,
-        outside,
-        weights=_persons(survey),
-        strata=survey["township_id"],
-        clusters=survey["village_id"],
-        threshold=t,
-    )
+    return _survey_rate("missed_rate", survey, _missed(survey), _outside(survey), _persons(survey), threshold)
 
 
 def composite_incidence(
@@ -300,10 +314,7 @@ def composite_incidence(
     survey totals (person weights), so the standard error is that of their sum over ``rural_persons``.
     """
     check_survey(survey)
-    outside = (survey["registry_status_2018"] == "not_registered").to_numpy()
-    missed = outside & (survey["income_pc_2018"] < survey["poverty_line_2018"]).to_numpy()
-    wrong = _exited(survey) & ~survey["meets_exit_criteria"].astype(bool).to_numpy()
-    u = (missed | wrong).astype(float)
+    u = (_missed(survey) | _wrongly_exited(survey)).astype(float)
     design = Design.of(
         len(survey), weights=_persons(survey), strata=survey["township_id"], clusters=survey["village_id"]
     )
@@ -321,16 +332,8 @@ def approval_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateE
     """群众认可度: approving households over surveyed households (household-weighted)."""
     check_survey(survey)
     approves = survey["approves"].astype(bool).to_numpy()
-    t = thresholds()["approval_rate"] if threshold is None else threshold
-    return rate_estimate(
-        "approval_rate",
-        approves,
-        np.ones(len(survey)),
-        weights=survey["weight"],
-        strata=survey["township_id"],
-        clusters=survey["village_id"],
-        threshold=t,
-        direction="at_least",
+    return _survey_rate(
+        "approval_rate", survey, approves, np.ones(len(survey)), survey["weight"], threshold, direction="at_least"
     )
 
 
