@@ -1,0 +1,293 @@
+"""Difference-in-differences on a household panel, with unit and time effects absorbed (never dummies).
+
+:func:`did` is the one entry point: ``method="twfe"`` (two-way fixed effects), ``"event_study"``
+(leads and lags around each unit's first treated year), ``"imputation"`` (Borusyak–Jaravel–Spiess: unit
+and year effects fitted on untreated observations only, treated outcomes compared with their imputed
+untreated values, robust to staggered adoption with heterogeneous effects) or ``"naive"`` (treated minus
+untreated means in treated years). Fixed effects are removed by alternating projections (exact in one
+pass on a balanced panel), so 4,000 households × 6 years take milliseconds, not the minutes and gigabytes
+that ``C(unit)`` dummies need.
+
+Standard errors are clustered (``cluster``; default the unit): the sandwich
+``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times ``G / (G - 1)``; for the imputation estimator, a
+cluster bootstrap over ``reps`` resamples of clusters.
+
+Example (two units, two years, the second unit treated in year 2; effect 3 on top of a common trend 1):
+
+>>> import pandas as pd
+>>> d = pd.DataFrame({"u": [1, 1, 2, 2], "t": [1, 2, 1, 2], "y": [0.0, 1, 5, 9], "d": [0, 0, 0, 1]})
+>>> round(did(d, "y", "d", "u", "t", se=False).estimate, 6)
+3.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evalkit.indicators.results import critical_value
+
+__all__ = ["did", "DidResult", "demean", "METHODS"]
+
+METHODS = ("twfe", "event_study", "imputation", "naive")
+
+
+def demean(
+    values: np.ndarray,
+    unit: np.ndarray,
+    time: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 10_000,
+) -> np.ndarray:
+    """Remove unit and time means (weighted) from each column by alternating projections."""
+    x = np.asarray(values, dtype=float)
+    single = x.ndim == 1
+    x = x[:, None] if single else x.copy()
+    w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    nu, nt = int(unit.max()) + 1, int(time.max()) + 1
+    wu = np.bincount(unit, weights=w, minlength=nu)
+    wt = np.bincount(time, weights=w, minlength=nt)
+    out = x - 0.0
+    for _ in range(max_iter):
+        previous = out.copy()
+        for codes, sizes, k in ((unit, wu, nu), (time, wt, nt)):
+            sums = np.stack(
+                [np.bincount(codes, weights=w * out[:, j], minlength=k) for j in range(out.shape[1])], axis=1
+            )
+            out -= (sums / np.where(sizes > 0, sizes, 1)[:, None])[codes]
+        if np.max(np.abs(out - previous)) < tol * max(1.0, np.max(np.abs(x))):
+            break
+    return out[:, 0] if single else out
+
+
+@dataclass(frozen=True)
+class DidResult:
+    """An effect estimate (``estimate``, ``std_error``, ``conf_int()``, ``to_frame()``) and, for event
+    studies, the coefficient path (``path``)."""
+
+    method: str
+    estimate: float
+    std_error: float
+    n: int
+    n_clusters: int
+    p_value: float = float("nan")
+    path: pd.DataFrame | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
+        half = critical_value(alpha, self.n_clusters - 1 if self.n_clusters > 1 else None) * self.std_error
+        return (self.estimate - half, self.estimate + half)
+
+    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        low, high = self.conf_int(alpha)
+        return pd.DataFrame(
+            [
+                {
+                    "method": self.method,
+                    "estimate": self.estimate,
+                    "std_error": self.std_error,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "p_value": self.p_value,
+                    "n": self.n,
+                    "n_clusters": self.n_clusters,
+                    **self.details,
+                }
+            ]
+        )
+
+    def summary(self, alpha: float = 0.05) -> str:
+        low, high = self.conf_int(alpha)
+        return (
+            f"{self.method}: {self.estimate:.4g} (s.e. {self.std_error:.3g}; {100 * (1 - alpha):g}% CI {low:.4g} to "
+            f"{high:.4g}; n={self.n}, clusters={self.n_clusters})"
+        )
+
+
+def _cluster_vcov(x: np.ndarray, e: np.ndarray, clusters: np.ndarray, w: np.ndarray) -> np.ndarray:
+    xw = x * w[:, None]
+    bread = np.linalg.inv(xw.T @ x)
+    scores = xw * e[:, None]
+    g = int(clusters.max()) + 1
+    sums = np.zeros((g, x.shape[1]))
+    np.add.at(sums, clusters, scores)
+    meat = sums.T @ sums
+    return bread @ meat @ bread * (g / (g - 1))
+
+
+def _p_value(estimate: float, se: float, g: int) -> float:
+    from scipy import stats
+
+    if not np.isfinite(se) or se == 0:
+        return float("nan")
+    return float(2 * stats.t.sf(abs(estimate / se), max(g - 1, 1)))
+
+
+def did(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    unit: str,
+    time: str,
+    *,
+    cluster: str | None = None,
+    weights: str | None = None,
+    method: str = "twfe",
+    leads: int = 3,
+    lags: int = 3,
+    se: bool = True,
+    reps: int = 199,
+    seed: int = 0,
+) -> DidResult:
+    """Effect of a 0/1 ``treatment`` (switched on from a unit's start year, staggered) on ``outcome``.
+
+    Parameters
+    ----------
+    data
+        One row per unit and time.
+    outcome, treatment, unit, time, cluster, weights
+        Column names (``cluster`` defaults to ``unit``).
+    method
+        ``twfe``, ``event_study``, ``imputation`` or ``naive``.
+    leads, lags
+        Event-study window (relative years ``-leads .. lags``, ``-1`` the reference; ends binned).
+    se
+        Compute standard errors.
+    reps, seed
+        Cluster bootstrap of the imputation estimator.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    missing = [c for c in (outcome, treatment, unit, time, cluster, weights) if c is not None and c not in data]
+    if missing:
+        raise ValueError(f"columns not in the data: {', '.join(missing)}")
+    frame = data[[c for c in dict.fromkeys([outcome, treatment, unit, time, cluster or unit, weights]) if c]].dropna()
+    y = frame[outcome].to_numpy(dtype=float)
+    d = frame[treatment].astype(float).to_numpy()
+    u = pd.factorize(frame[unit])[0]
+    t = pd.factorize(frame[time], sort=True)[0]
+    c = pd.factorize(frame[cluster or unit])[0]
+    w = frame[weights].to_numpy(dtype=float) if weights else np.ones(len(frame))
+    g = int(c.max()) + 1
+    if method == "naive":
+        return _naive(y, d, u, t, c, w, g)
+    if method == "imputation":
+        return _imputation(y, d, u, t, c, w, g, se=se, reps=reps, seed=seed)
+    if method == "event_study":
+        return _event_study(frame, y, d, u, t, c, w, g, time, leads, lags, se)
+    x = demean(d, u, t, w)[:, None]
+    yd = demean(y, u, t, w)
+    beta = np.linalg.lstsq(x * np.sqrt(w)[:, None], yd * np.sqrt(w), rcond=None)[0]
+    e = yd - x @ beta
+    std = float(np.sqrt(_cluster_vcov(x, e, c, w)[0, 0])) if se else float("nan")
+    return DidResult("twfe", float(beta[0]), std, len(y), g, _p_value(float(beta[0]), std, g))
+
+
+def _naive(y, d, u, t, c, w, g) -> DidResult:
+    """Treated minus untreated mean outcome, in the years where some unit is treated."""
+    years = np.unique(t[d > 0])
+    keep = np.isin(t, years)
+    x = np.column_stack([np.ones(keep.sum()), d[keep]])
+    wk = w[keep]
+    beta = np.linalg.lstsq(x * np.sqrt(wk)[:, None], y[keep] * np.sqrt(wk), rcond=None)[0]
+    e = y[keep] - x @ beta
+    ck = pd.factorize(c[keep])[0]
+    gk = int(ck.max()) + 1
+    std = float(np.sqrt(_cluster_vcov(x, e, ck, wk)[1, 1]))
+    return DidResult("naive", float(beta[1]), std, int(keep.sum()), gk, _p_value(float(beta[1]), std, gk))
+
+
+def _start(d: np.ndarray, u: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Each observation's unit start period (first treated period), or -1 for never-treated units."""
+    first = np.full(int(u.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first, u[d > 0], t[d > 0])
+    start = first[u]
+    return np.where(start == np.iinfo(np.int64).max, -1, start)
+
+
+def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> DidResult:
+    start = _start(d, u, t)
+    rel = np.where(start >= 0, t - start, np.nan)
+    binned = np.clip(rel, -leads, lags)
+    ks = [k for k in range(-leads, lags + 1) if k != -1]
+    x = np.column_stack([(binned == k).astype(float) for k in ks])
+    keep_cols = x.sum(axis=0) > 0
+    x, ks = x[:, keep_cols], [k for k, kept in zip(ks, keep_cols, strict=True) if kept]
+    xd = demean(x, u, t, w)
+    yd = demean(y, u, t, w)
+    beta = np.linalg.lstsq(xd * np.sqrt(w)[:, None], yd * np.sqrt(w), rcond=None)[0]
+    e = yd - xd @ beta
+    vcov = _cluster_vcov(xd, e, c, w) if se else np.full((len(ks), len(ks)), np.nan)
+    std = np.sqrt(np.diag(vcov))
+    half = critical_value(0.05, g - 1) * std
+    path = pd.DataFrame(
+        {"relative_year": ks, "estimate": beta, "std_error": std, "ci_low": beta - half, "ci_high": beta + half}
+    )
+    post = [i for i, k in enumerate(ks) if k >= 0]
+    weights_post = np.array([((binned == ks[i]) * w).sum() for i in post])
+    avg = float(weights_post @ beta[post] / weights_post.sum())
+    grad = np.zeros(len(ks))
+    grad[post] = weights_post / weights_post.sum()
+    avg_se = float(np.sqrt(grad @ vcov @ grad)) if se else float("nan")
+    pre = [i for i, k in enumerate(ks) if k < -1]
+    details: dict[str, object] = {}
+    if pre and se:
+        from scipy import stats
+
+        b, v = beta[pre], vcov[np.ix_(pre, pre)]
+        wald = float(b @ np.linalg.solve(v, b))
+        details["pretrend_p_value"] = float(stats.f.sf(wald / len(pre), len(pre), g - 1))
+    return DidResult("event_study", avg, avg_se, len(y), g, _p_value(avg, avg_se, g), path, details)
+
+
+def _impute(y, d, u, t, w):
+    """ATT by imputation: fit unit and time effects on untreated observations, average treated y - y0_hat."""
+    untreated = d == 0
+    nu, nt = int(u.max()) + 1, int(t.max()) + 1
+    # alternating least squares for y = a_u + b_t on the untreated observations
+    a, b = np.zeros(nu), np.zeros(nt)
+    wu = np.bincount(u[untreated], weights=w[untreated], minlength=nu)
+    wt = np.bincount(t[untreated], weights=w[untreated], minlength=nt)
+    for _ in range(10_000):
+        a_new = np.bincount(u[untreated], weights=w[untreated] * (y - b[t])[untreated], minlength=nu) / np.where(
+            wu > 0, wu, 1
+        )
+        b_new = np.bincount(t[untreated], weights=w[untreated] * (y - a_new[u])[untreated], minlength=nt) / np.where(
+            wt > 0, wt, 1
+        )
+        if max(np.max(np.abs(a_new - a)), np.max(np.abs(b_new - b))) < 1e-10:
+            a, b = a_new, b_new
+            break
+        a, b = a_new, b_new
+    treated = ~untreated
+    identified = treated & (wu[u] > 0) & (wt[t] > 0)
+    tau = y[identified] - a[u[identified]] - b[t[identified]]
+    return float(w[identified] @ tau / w[identified].sum()), int(identified.sum()), int((treated & ~identified).sum())
+
+
+def _imputation(y, d, u, t, c, w, g, *, se, reps, seed) -> DidResult:
+    att, n_treated, dropped = _impute(y, d, u, t, w)
+    std = float("nan")
+    if se:
+        rng = np.random.default_rng(seed)
+        order = np.argsort(c, kind="stable")
+        members = np.split(order, np.cumsum(np.bincount(c, minlength=g))[:-1])  # row indices of each cluster
+        draws = []
+        for _ in range(reps):  # each replicate refits the effects: a loop over replicates, by necessity
+            pick = rng.integers(0, g, g)
+            rows = np.concatenate([members[k] for k in pick])
+            # a cluster drawn twice contributes two copies: give each copy its own unit code
+            copy = np.repeat(np.arange(g), [members[k].size for k in pick])
+            unit = pd.factorize(u[rows] * g + copy)[0]
+            draws.append(_impute(y[rows], d[rows], unit, t[rows], w[rows])[0])
+        std = float(np.std(draws, ddof=1))
+    details = {
+        "treated_observations": n_treated,
+        "treated_without_untreated_cell": dropped,
+        "bootstrap_reps": reps if se else 0,
+    }
+    return DidResult("imputation", att, std, len(y), g, _p_value(att, std, g), None, details)
