@@ -132,11 +132,15 @@ def fgt(
         raise ValueError(f"alpha must be >= 0, got {alpha}")
     y, design = _prepare(income, weights, strata, clusters)
     z = _line(line, y.size)
-    poor = y < z
-    gap = np.where(poor, (z - y) / z, 0.0)
-    u = poor.astype(float) if alpha == 0 else np.where(poor, gap**alpha, 0.0)
+    u = fgt_terms(y, z, alpha)
     name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(alpha, f"fgt_{alpha:g}")
     return _ratio_estimate(name, u, design, se, reps, seed, {"alpha": alpha, "line": _show_line(z)})
+
+
+def fgt_terms(y: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+    """Each observation's FGT term: ((z - y) / z)^alpha when poor (y < z), else 0; 1 for the poor at alpha 0."""
+    poor = y < z
+    return poor.astype(float) if alpha == 0 else np.where(poor, np.where(poor, (z - y) / z, 0.0) ** alpha, 0.0)
 
 
 def _show_line(z: np.ndarray) -> object:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.indicators.core import _line, _prepare, fgt
+from evalkit.indicators.core import _line, _prepare, fgt, fgt_terms
 from evalkit.indicators.results import Estimate, critical_value
 
 __all__ = ["fgt_by_group", "growth_redistribution", "fgt_change", "lorenz"]
@@ -51,8 +51,7 @@ def fgt_by_group(
     if g.isna().any():
         raise ValueError("groups has missing values")
     codes, labels = pd.factorize(g, sort=True)
-    poor = y < z
-    u = poor.astype(float) if alpha == 0 else np.where(poor, ((z - y) / z) ** alpha, 0.0)
+    u = fgt_terms(y, z, alpha)
     w = design.weights
     n_g = np.bincount(codes, weights=w, minlength=labels.size)
     est = np.bincount(codes, weights=w * u, minlength=labels.size) / n_g
@@ -98,9 +97,7 @@ def fgt_by_group(
 
 
 def _p(r: np.ndarray, w: np.ndarray, alpha: float) -> float:
-    poor = r < 1
-    u = poor.astype(float) if alpha == 0 else np.where(poor, (1 - r) ** alpha, 0.0)
-    return float(w @ u / w.sum())
+    return float(w @ fgt_terms(r, np.ones_like(r), alpha) / w.sum())
 
 
 def growth_redistribution(
@@ -166,9 +163,7 @@ def fgt_change(
     total_w = w.sum()
     us = []
     for y, line in ((y1, line_1), (y2, line_2)):
-        z = _line(line, y.size)
-        poor = y < z
-        us.append(poor.astype(float) if alpha == 0 else np.where(poor, ((z - y) / z) ** alpha, 0.0))
+        us.append(fgt_terms(y, _line(line, y.size), alpha))
     p1, p2 = (w @ us[0]) / total_w, (w @ us[1]) / total_w
     influence = ((us[1] - p2) - (us[0] - p1)) / total_w
     std = float(np.sqrt(design.variance(influence)))
