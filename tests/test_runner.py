@@ -104,7 +104,8 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
     assert done.returncode == 2
     assert (
         "unknown parameter 'colour': no notebook run here takes it; they take: af_k, clean_dir, data_dir, group_by, "
-        "icc, lang, line, out_dir, p_true, per_village, power, region, seed, year" in done.stderr
+        "icc, lang, line, out_dir, p_true, per_village, power, region, remaining_persons, rural_persons, seed, "
+        "survey_file, year" in done.stderr
     )
     assert "Traceback" not in done.stderr
     assert not (out / "manifest.json").exists()
