@@ -6,5 +6,15 @@
 """
 
 from evalkit.impact.did import METHODS, DidResult, demean, did
+from evalkit.impact.reach import concentration_curve, concentration_index, repayment, take_up
 
-__all__ = ["did", "DidResult", "demean", "METHODS"]
+__all__ = [
+    "did",
+    "DidResult",
+    "demean",
+    "METHODS",
+    "take_up",
+    "concentration_index",
+    "concentration_curve",
+    "repayment",
+]
