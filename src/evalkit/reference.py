@@ -21,7 +21,7 @@ from evalkit import paths
 from evalkit.errors import DataError
 from evalkit.validation import read_csv_validated
 
-__all__ = ["thresholds", "threshold", "poverty_lines"]
+__all__ = ["thresholds", "threshold", "poverty_lines", "poverty_causes"]
 
 _SCHEMA = pa.DataFrameSchema(
     {
@@ -97,3 +97,14 @@ def poverty_lines(data_dir: str | os.PathLike[str] | None = None, *, allow_inter
     if not allow_interpolated:
         table = table.loc[table["confidence"] != "interpolated"]
     return table.set_index("year")["line_yuan"].rename("poverty_line")
+
+
+def poverty_causes(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Causes of poverty (致贫原因): code, Chinese and English names, from ``data/reference/poverty_causes.csv``.
+
+    Examples
+    --------
+    >>> poverty_causes().set_index("code").loc["illness", "name_zh"]
+    '因病'
+    """
+    return pd.read_csv(paths.reference_dir(data_dir) / "poverty_causes.csv", encoding="utf-8")

@@ -83,6 +83,23 @@ def sample_size(
     return SamplePlan(p_true, threshold, alpha, power, icc, per_village, n_srs, deff, villages * per_village, villages)
 
 
+def plan_grid(
+    *,
+    p_true: float,
+    threshold: float,
+    per_village: int,
+    powers: tuple[float, ...] = (0.8, 0.9),
+    iccs: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1),
+) -> pd.DataFrame:
+    """Sample plans for every combination of power and intra-village correlation, one row each."""
+    plans = [
+        sample_size(p_true=p_true, threshold=threshold, power=power, icc=icc, per_village=per_village).to_frame()
+        for power in powers
+        for icc in iccs
+    ]
+    return pd.concat(plans, ignore_index=True)
+
+
 def simulated_power(plan: SamplePlan, *, reps: int = 4000, seed: int = 0) -> float:
     """Share of simulated samples (beta-binomial villages) in which the score test shows the rate below the threshold."""
     rng = np.random.default_rng(seed)

@@ -145,7 +145,7 @@ def guarantees_af(county: dict[str, pd.DataFrame], year: int, k: float) -> tuple
 
 def cause_names(lang: str = "en", data_dir: str | None = None) -> dict[str, str]:
     """Cause-of-poverty code → name in ``lang`` (from ``data/reference/poverty_causes.csv``)."""
-    from evalkit import paths
+    from evalkit.reference import poverty_causes
 
-    causes = pd.read_csv(paths.reference_dir(data_dir) / "poverty_causes.csv", encoding="utf-8").set_index("code")
+    causes = poverty_causes(data_dir).set_index("code")
     return causes["name_zh" if lang == "zh" else "name_en"].to_dict()

@@ -277,14 +277,14 @@ def read_clean_run(folder: str | os.PathLike[str]) -> CleanResult:
             file=str(path),
         )
     read = {
-        name: pd.read_csv(path / name, encoding="utf-8", dtype=str, keep_default_na=False) for name in OUTPUT_FILES[:4]
+        name: pd.read_csv(path / name, encoding="utf-8", dtype=str, keep_default_na=False)
+        for name in ("quarantine.csv", "cleaning_log.csv")
     }
     members = pd.read_csv(path / "members.csv", encoding="utf-8", dtype={"household_key": str, "person_key": str})
     households = pd.read_csv(path / "households.csv", encoding="utf-8", dtype={"household_key": str})
-    for frame in (households,):
-        for col in ("household_size", "identification_year", "exit_year", "year"):
-            if col in frame:
-                frame[col] = frame[col].astype("Int64")
+    for col in ("household_size", "identification_year", "exit_year", "year"):
+        if col in households:
+            households[col] = households[col].astype("Int64")
     summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     return CleanResult(members, households, read["quarantine.csv"], read["cleaning_log.csv"], summary)
 

@@ -85,7 +85,9 @@ def aliases() -> dict[str, str]:
 def code_map(column: str) -> dict[str, str]:
     """Accepted label (normalized, lower case) → code, for one coded column."""
     if column == "main_cause":
-        causes = pd.read_csv(paths.reference_dir() / "poverty_causes.csv", encoding="utf-8", keep_default_na=False)
+        from evalkit.reference import poverty_causes
+
+        causes = poverty_causes()
         pairs = [(label, c.code) for c in causes.itertuples() for label in (c.code, c.name_zh, c.name_en)]
         pairs += [("其他", "other"), ("其它", "other"), ("other", "other")]
     else:

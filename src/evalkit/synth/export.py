@@ -24,6 +24,7 @@ import pandas as pd
 
 from evalkit.io.clean import CleanResult
 from evalkit.io.ids import check_character
+from evalkit.reference import poverty_causes
 
 __all__ = [
     "messy_export",
@@ -151,7 +152,7 @@ def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: in
     towns = county["townships"].set_index("township_id")
     panel = county["panel"].loc[county["panel"]["year"] == year].set_index("household_id")
     ident = fake_identifiers(rng, members)
-    causes = pd.read_csv(_reference("poverty_causes.csv"), encoding="utf-8").set_index("code")["name_zh"]
+    causes = poverty_causes().set_index("code")["name_zh"]
     size = members["household_size"].to_numpy(dtype=float)
     pc = panel.reindex(members["household_id"])
     out = pd.DataFrame(
@@ -192,12 +193,6 @@ def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: in
     return out.sort_values(
         ["township_id", "village", "household_id", "_head"], ascending=[True, True, True, False], kind="stable"
     )
-
-
-def _reference(name: str) -> Path:
-    from evalkit import paths
-
-    return paths.reference_dir() / name
 
 
 def messy_export(
