@@ -95,6 +95,12 @@ def test_staggered_adoption_with_growing_effects_fools_twfe_not_imputation() -> 
     twfe = impact.did(rows, "y", "d", "unit", "year")
     imputation = impact.did(rows, "y", "d", "unit", "year", method="imputation", reps=99, seed=2)
     assert abs(imputation.estimate - true_att) < 2 * imputation.std_error
+    for control in ("never", "not_yet"):
+        cs = impact.did(rows, "y", "d", "unit", "year", method="callaway_santanna", control=control)
+        assert abs(cs.estimate - true_att) < 2 * cs.std_error, cs.summary()
+        # the event-time path recovers the growing effect: 1 in the start year, 2 a year later …
+        path = cs.path.set_index("relative_year")["estimate"]
+        assert path.loc[[0, 1, 2]].to_numpy() == pytest.approx([1, 2, 3], abs=0.25)
     assert abs(twfe.estimate - true_att) > 5 * twfe.std_error  # forbidden comparisons bias TWFE downwards
     assert twfe.estimate < true_att
 
@@ -108,10 +114,26 @@ def test_demeaning_removes_both_effects_exactly() -> None:
 
 def test_clear_errors() -> None:
     data = pd.DataFrame({"u": [1, 1], "t": [1, 2], "y": [0.0, 1.0], "d": [0, 1]})
-    with pytest.raises(ValueError, match="method must be one of twfe, event_study, imputation, naive"):
+    with pytest.raises(
+        ValueError, match="method must be one of twfe, event_study, imputation, callaway_santanna, naive"
+    ):
         impact.did(data, "y", "d", "u", "t", method="synthetic_control")
     with pytest.raises(ValueError, match="columns not in the data: income"):
         impact.did(data, "income", "d", "u", "t")
+    with pytest.raises(ValueError, match="control='never' applies to method='imputation' or 'callaway_santanna'"):
+        impact.did(data, "y", "d", "u", "t", control="never")
+    with pytest.raises(ValueError, match="does not vary within units over time"):
+        impact.did(data.assign(d=[1, 1]), "y", "d", "u", "t")
+    switching = pd.DataFrame({"u": [1, 1, 1, 2, 2, 2], "t": [1, 2, 3] * 2, "y": 0.0, "d": [0, 1, 0, 0, 0, 0]})
+    with pytest.raises(ValueError, match="unit 1 is treated and later untreated"):
+        impact.did(switching, "y", "d", "u", "t", method="callaway_santanna")
+
+
+def test_missing_rows_are_counted_not_silently_dropped(panel) -> None:
+    holes = panel.copy()
+    holes.loc[holes.index[:25], "operating_pc"] = np.nan
+    result = impact.did(holes, "operating_pc", "loan", "household_id", "year", cluster="village_id")
+    assert result.details["rows_dropped_missing"] == 25 and result.n == len(panel) - 25
 
 
 # ---------------------------------------------------------------- reach, depth, repayment

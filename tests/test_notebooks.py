@@ -127,7 +127,7 @@ def test_bad_parameter_fails_inside_the_notebook(tmp_path) -> None:
 
 
 def test_registry_overview_on_the_synthetic_county(tmp_path) -> None:
-    out = _execute("02_registry_overview", tmp_path, year=2017, lang="zh")
+    out = _execute("07_registry_overview", tmp_path, year=2017, lang="zh")
     metrics = report.read_metrics(out)
     assert metrics["synthetic"] == 1
     assert metrics["crosscheck_differs"] == 0 and metrics["crosscheck_matches"] == 67
@@ -138,7 +138,7 @@ def test_registry_overview_on_the_synthetic_county(tmp_path) -> None:
     assert headcount["年份"].tolist() == [2014, 2015, 2016, 2017]
     causes = report.read_table(out, "by_cause")
     assert causes["户数"].sum() == 3601
-    executed = (tmp_path / "02_registry_overview.ipynb").read_text(encoding="utf-8")
+    executed = (tmp_path / "07_registry_overview.ipynb").read_text(encoding="utf-8")
     assert "SYNTHETIC DATA" in executed and "合成数据" in executed
 
 
@@ -203,3 +203,39 @@ def test_exit_assessment_on_entered_results(tmp_path) -> None:
         "results_template",
     )
     assert {"meets_exit_criteria", "approves", "income_pc_2018"} <= set(template.columns)
+
+
+def test_microcredit_notebook_in_chinese_answers_reach_depth_repayment_and_effect(tmp_path) -> None:
+    out = _execute("02_microcredit", tmp_path, year=2018, lang="zh", reps=39, comparison="never", cluster="village")
+    metrics = report.read_metrics(out)
+    assert metrics["synthetic"] == 1 and metrics["borrowers"] == 1568 and metrics["loans_yuan"] == 73_200_000
+    assert metrics["leverage_published"] == pytest.approx(73_000_000 / 7_440_000, abs=1e-4)
+    assert metrics["take_up"] == pytest.approx(1568 / 3601, abs=1e-6)
+    effects = report.read_table(out, "effects")  # the one result table keeps English column names in any lang
+    assert effects.columns[:8].tolist() == [
+        "method",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "n",
+        "n_clusters",
+    ]
+    rows = effects.set_index("method")
+    for method in ("twfe", "imputation", "callaway_santanna", "long_difference_aipw", "long_difference_ipw"):
+        assert rows.loc[method, "ci_low"] <= rows.loc[method, "truth"] <= rows.loc[method, "ci_high"], method
+    assert not rows.loc["naive", "truth_in_ci"]
+    assert metrics["pretrend_p_value_cs"] > 0.05
+    repayment = report.read_table(out, "repayment_cohort")
+    assert repayment["贷款笔数"].sum() == 1568
+    for figure in ("event_study", "reach", "concentration"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
+    executed = (tmp_path / "02_microcredit.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed and "事件研究" in executed
+
+
+def test_microcredit_notebook_before_any_loan(tmp_path) -> None:
+    out = _execute("02_microcredit", tmp_path, year=2015)
+    metrics = report.read_metrics(out)
+    assert metrics["borrowers"] == 0 and "effect_twfe" not in metrics and "concentration_index" not in metrics

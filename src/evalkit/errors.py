@@ -19,6 +19,7 @@ __all__ = [
     "MetricsError",
     "CalibrationError",
     "FontError",
+    "EstimationError",
     "EvalkitWarning",
 ]
 
@@ -79,6 +80,10 @@ class ParameterError(UserInputError):
 
 class NotebookNotFoundError(UserInputError):
     """No notebook matched where one was expected."""
+
+
+class EstimationError(UserInputError, ValueError):
+    """An estimator cannot run on the data or arguments given (missing column, no comparison units …)."""
 
 
 class MetricsError(EvalkitError):

@@ -141,6 +141,16 @@ def allowed_values(name: str, data_dir: str | os.PathLike[str] | None = None) ->
         return ("township", "cause")
     if name == "region":
         return ("central", "west")
+    if name == "outcome":
+        from evalkit.impact.microcredit import OUTCOMES
+
+        return OUTCOMES
+    if name == "comparison":
+        return ("not_yet", "never")
+    if name == "cluster":
+        from evalkit.impact.microcredit import CLUSTERS
+
+        return tuple(CLUSTERS)
     return None
 
 
@@ -151,6 +161,7 @@ _RANGES = {
     "power": (lambda v: 0.5 <= v < 1, "in [0.5, 1)"),
     "icc": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "per_village": (lambda v: v >= 1, "at least 1"),
+    "reps": (lambda v: v >= 19, "at least 19 (bootstrap replications)"),
     "remaining_persons": (lambda v: v >= 0, "at least 0 (0 means from the registry)"),
     "rural_persons": (lambda v: v >= 0, "at least 0 (0 means from the villages table)"),
 }

@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import EstimationError
+from evalkit.impact.staggered import callaway_santanna
 from evalkit.indicators.results import critical_value
 
-__all__ = ["did", "DidResult", "demean", "METHODS"]
+__all__ = ["did", "placebo", "DidResult", "demean", "METHODS"]
 
-METHODS = ("twfe", "event_study", "imputation", "naive")
+METHODS = ("twfe", "event_study", "imputation", "callaway_santanna", "naive")
 
 
 def demean(
@@ -77,8 +79,14 @@ class DidResult:
     p_value: float = float("nan")
     path: pd.DataFrame | None = None
     details: dict[str, object] = field(default_factory=dict)
+    group_time: pd.DataFrame | None = None
+    intervals: dict[float, tuple[float, float]] = field(default_factory=dict)
 
     def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
+        """Two-sided ``1 - alpha`` interval: a bootstrap interval when one was computed for this ``alpha``,
+        otherwise estimate ± t(clusters - 1) × standard error."""
+        if alpha in self.intervals:
+            return self.intervals[alpha]
         half = critical_value(alpha, self.n_clusters - 1 if self.n_clusters > 1 else None) * self.std_error
         return (self.estimate - half, self.estimate + half)
 
@@ -142,6 +150,7 @@ def did(
     se: bool = True,
     reps: int = 199,
     seed: int = 0,
+    control: str = "not_yet",
 ) -> DidResult:
     """Effect of a 0/1 ``treatment`` (switched on from a unit's start year, staggered) on ``outcome``.
 
@@ -152,20 +161,55 @@ def did(
     outcome, treatment, unit, time, cluster, weights
         Column names (``cluster`` defaults to ``unit``).
     method
-        ``twfe``, ``event_study``, ``imputation`` or ``naive``.
+        ``twfe``, ``event_study``, ``imputation``, ``callaway_santanna`` or ``naive``.
     leads, lags
         Event-study window (relative years ``-leads .. lags``, ``-1`` the reference; ends binned).
     se
         Compute standard errors.
     reps, seed
         Cluster bootstrap of the imputation estimator.
+    control
+        Comparison units of the heterogeneity-robust estimators: ``"not_yet"`` (never treated and not yet
+        treated, the default) or ``"never"`` (never-treated units only). Two-way fixed effects, the event
+        study and the naive comparison always use every untreated observation; asking them for
+        ``"never"`` is an error rather than a silent no-op.
+
+    Rows with a missing value in a used column are left out; their number is reported in
+    ``details["rows_dropped_missing"]`` (never silently).
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        raise EstimationError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if control not in ("never", "not_yet"):
+        raise EstimationError(f"control must be 'never' or 'not_yet'; got {control!r}")
+    if control == "never" and method not in ("imputation", "callaway_santanna"):
+        raise EstimationError(f"control='never' applies to method='imputation' or 'callaway_santanna', not {method!r}")
     missing = [c for c in (outcome, treatment, unit, time, cluster, weights) if c is not None and c not in data]
     if missing:
-        raise ValueError(f"columns not in the data: {', '.join(missing)}")
-    frame = data[[c for c in dict.fromkeys([outcome, treatment, unit, time, cluster or unit, weights]) if c]].dropna()
+        raise EstimationError(f"columns not in the data: {', '.join(missing)}")
+    if method == "callaway_santanna":
+        if weights is not None:
+            raise EstimationError("method='callaway_santanna' does not take weights; use method='imputation'")
+        used = data[list(dict.fromkeys([outcome, treatment, unit, time, cluster or unit]))]
+        result = _with_dropped(
+            callaway_santanna(used.dropna(), outcome, treatment, unit, time, cluster=cluster, control=control),
+            len(used) - len(used.dropna()),
+        )
+        return result
+    used = data[[c for c in dict.fromkeys([outcome, treatment, unit, time, cluster or unit, weights]) if c]]
+    frame = used.dropna()
+    result = _dispatch(
+        frame, outcome, treatment, unit, time, cluster, weights, method, leads, lags, se, reps, seed, control
+    )
+    return _with_dropped(result, len(used) - len(frame))
+
+
+def _with_dropped(result: DidResult, dropped: int) -> DidResult:
+    from dataclasses import replace
+
+    return replace(result, details={**result.details, "rows_dropped_missing": dropped})
+
+
+def _dispatch(frame, outcome, treatment, unit, time, cluster, weights, method, leads, lags, se, reps, seed, control):
     y = frame[outcome].to_numpy(dtype=float)
     d = frame[treatment].astype(float).to_numpy()
     u = pd.factorize(frame[unit])[0]
@@ -176,10 +220,15 @@ def did(
     if method == "naive":
         return _naive(y, d, u, t, c, w, g)
     if method == "imputation":
-        return _imputation(y, d, u, t, c, w, g, se=se, reps=reps, seed=seed)
+        return _imputation(y, d, u, t, c, w, g, se=se, reps=reps, seed=seed, control=control)
     if method == "event_study":
         return _event_study(frame, y, d, u, t, c, w, g, time, leads, lags, se)
     x = demean(d, u, t, w)[:, None]
+    if float((w * x[:, 0] ** 2).sum()) <= 1e-12 * max(1.0, float((w * d**2).sum())):
+        raise EstimationError(
+            f"column {treatment!r} does not vary within units over time once unit and time effects are removed; "
+            "there is no before/after contrast to estimate"
+        )
     yd = demean(y, u, t, w)
     beta = np.linalg.lstsq(x * np.sqrt(w)[:, None], yd * np.sqrt(w), rcond=None)[0]
     e = yd - x @ beta
@@ -244,33 +293,55 @@ def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> DidR
     return DidResult("event_study", avg, avg_se, len(y), g, _p_value(avg, avg_se, g), path, details)
 
 
-def _impute(y, d, u, t, w):
-    """ATT by imputation: fit unit and time effects on untreated observations, average treated y - y0_hat."""
+def _impute(y, d, u, t, w, control="not_yet"):
+    """ATT by imputation: fit unit and time effects on untreated observations, average treated y - y0_hat.
+
+    With ``control="never"`` the time effects come from never-treated units only; each treated unit's own
+    effect is then its mean untreated outcome net of those time effects.
+    """
     untreated = d == 0
     nu, nt = int(u.max()) + 1, int(t.max()) + 1
-    # alternating least squares for y = a_u + b_t on the untreated observations
-    a, b = np.zeros(nu), np.zeros(nt)
+    if control == "never":
+        ever = np.bincount(u, weights=(d > 0).astype(float), minlength=nu) > 0
+        fit = untreated & ~ever[u]
+        a, b = _two_way(y, u, t, w, fit, nu, nt)
+        own = untreated & ever[u]
+        wu_own = np.bincount(u[own], weights=w[own], minlength=nu)
+        a_own = np.bincount(u[own], weights=w[own] * (y - b[t])[own], minlength=nu) / np.where(wu_own > 0, wu_own, 1)
+        a = np.where(ever, a_own, a)
+        wu = np.where(ever, wu_own, np.bincount(u[fit], weights=w[fit], minlength=nu))
+        wt = np.bincount(t[fit], weights=w[fit], minlength=nt)
+        return _impute_finish(y, d, u, t, w, a, b, wu, wt)
+    a, b = _two_way(y, u, t, w, untreated, nu, nt)
     wu = np.bincount(u[untreated], weights=w[untreated], minlength=nu)
     wt = np.bincount(t[untreated], weights=w[untreated], minlength=nt)
+    return _impute_finish(y, d, u, t, w, a, b, wu, wt)
+
+
+def _two_way(y, u, t, w, fit, nu, nt):
+    """Alternating least squares for y = a_u + b_t on the observations in ``fit``."""
+    a, b = np.zeros(nu), np.zeros(nt)
+    wu = np.bincount(u[fit], weights=w[fit], minlength=nu)
+    wt = np.bincount(t[fit], weights=w[fit], minlength=nt)
     for _ in range(10_000):
-        a_new = np.bincount(u[untreated], weights=w[untreated] * (y - b[t])[untreated], minlength=nu) / np.where(
-            wu > 0, wu, 1
-        )
-        b_new = np.bincount(t[untreated], weights=w[untreated] * (y - a_new[u])[untreated], minlength=nt) / np.where(
-            wt > 0, wt, 1
-        )
-        if max(np.max(np.abs(a_new - a)), np.max(np.abs(b_new - b))) < 1e-10:
-            a, b = a_new, b_new
-            break
+        a_new = np.bincount(u[fit], weights=w[fit] * (y - b[t])[fit], minlength=nu) / np.where(wu > 0, wu, 1)
+        b_new = np.bincount(t[fit], weights=w[fit] * (y - a_new[u])[fit], minlength=nt) / np.where(wt > 0, wt, 1)
+        done = max(np.max(np.abs(a_new - a)), np.max(np.abs(b_new - b))) < 1e-10
         a, b = a_new, b_new
-    treated = ~untreated
+        if done:
+            break
+    return a, b
+
+
+def _impute_finish(y, d, u, t, w, a, b, wu, wt):
+    treated = d != 0
     identified = treated & (wu[u] > 0) & (wt[t] > 0)
     tau = y[identified] - a[u[identified]] - b[t[identified]]
     return float(w[identified] @ tau / w[identified].sum()), int(identified.sum()), int((treated & ~identified).sum())
 
 
-def _imputation(y, d, u, t, c, w, g, *, se, reps, seed) -> DidResult:
-    att, n_treated, dropped = _impute(y, d, u, t, w)
+def _imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet") -> DidResult:
+    att, n_treated, dropped = _impute(y, d, u, t, w, control)
     std = float("nan")
     if se:
         rng = np.random.default_rng(seed)
@@ -283,11 +354,45 @@ def _imputation(y, d, u, t, c, w, g, *, se, reps, seed) -> DidResult:
             # a cluster drawn twice contributes two copies: give each copy its own unit code
             copy = np.repeat(np.arange(g), [members[k].size for k in pick])
             unit = pd.factorize(u[rows] * g + copy)[0]
-            draws.append(_impute(y[rows], d[rows], unit, t[rows], w[rows])[0])
+            draws.append(_impute(y[rows], d[rows], unit, t[rows], w[rows], control)[0])
         std = float(np.std(draws, ddof=1))
     details = {
+        "control": control,
         "treated_observations": n_treated,
         "treated_without_untreated_cell": dropped,
         "bootstrap_reps": reps if se else 0,
     }
     return DidResult("imputation", att, std, len(y), g, _p_value(att, std, g), None, details)
+
+
+def placebo(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    unit: str,
+    time: str,
+    *,
+    shift: int = 2,
+    cluster: str | None = None,
+    method: str = "twfe",
+) -> DidResult:
+    """Placebo test: move every treated unit's start ``shift`` periods earlier and estimate on untreated
+    observations only (treated units before their real start, and never-treated units). With parallel
+    trends the placebo effect is zero; a clear non-zero estimate warns that the design is not credible.
+
+    >>> d = pd.DataFrame({"u": [1] * 4 + [2] * 4, "t": [1, 2, 3, 4] * 2,
+    ...                   "y": [0.0, 1, 2, 8, 5, 6, 7, 8], "d": [0, 0, 0, 1, 0, 0, 0, 0]})
+    >>> round(placebo(d, "y", "d", "u", "t", shift=1).estimate, 6)
+    0.0
+    """
+    starts = data.loc[data[treatment] > 0].groupby(unit)[time].min()
+    start = data[unit].map(starts)
+    before = data.loc[start.isna() | (data[time] < start)].copy()
+    fake_start = before[unit].map(starts) - shift
+    before["_placebo"] = (fake_start.notna() & (before[time] >= fake_start)).astype(int)
+    if before["_placebo"].sum() == 0:
+        raise EstimationError(f"no observation falls in the placebo window; use a smaller shift than {shift}")
+    result = did(before, outcome, "_placebo", unit, time, cluster=cluster, method=method)
+    from dataclasses import replace
+
+    return replace(result, method=f"placebo_{method}", details={**result.details, "shift": shift})

@@ -22,6 +22,9 @@ __all__ = [
     "income_ratio_figure",
     "quality_figure",
     "household_distributions_figure",
+    "event_study_figure",
+    "reach_figure",
+    "concentration_figure",
 ]
 
 
@@ -259,5 +262,75 @@ def assessment_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
         ax.set_title(label(row.indicator, lang), fontsize=10)
         ax.set_ylabel("%")
     fig.suptitle(label("title_assessment", lang))
+    fig.tight_layout()
+    return fig
+
+
+def event_study_figure(paths: dict[str, pd.DataFrame], *, truth: float | None = None, lang: str = "en") -> Figure:
+    """Effects by year relative to the loan year (leads and lags) with 95% intervals, one line per estimator.
+
+    ``paths``: estimator label key → table with ``relative_year``, ``estimate``, ``ci_low``, ``ci_high``
+    (``DidResult.path``).
+    """
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    offsets = np.linspace(-0.12, 0.12, len(paths)) if len(paths) > 1 else [0.0]
+    for (key, path), dx, colour in zip(paths.items(), offsets, sns.color_palette(n_colors=len(paths)), strict=True):
+        if -1 not in set(path["relative_year"]):  # the omitted reference year is zero by construction
+            reference = pd.DataFrame({"relative_year": [-1], "estimate": [0.0], "ci_low": [0.0], "ci_high": [0.0]})
+            path = pd.concat([path, reference]).sort_values("relative_year")
+        x = path["relative_year"].to_numpy() + dx
+        ax.errorbar(
+            x,
+            path["estimate"],
+            yerr=[path["estimate"] - path["ci_low"], path["ci_high"] - path["estimate"]],
+            fmt="o-",
+            capsize=3,
+            color=colour,
+            label=label(key, lang),
+        )
+    ax.axhline(0, color="0.3", lw=1)
+    ax.axvline(-0.5, color="0.5", lw=1, ls=":")
+    if truth is not None and np.isfinite(truth):
+        ax.axhline(truth, color="#C44E52", ls="--", lw=1, label=label("truth", lang))
+    ax.set(
+        xlabel=label("relative_year", lang), ylabel=label("effect_yuan", lang), title=label("title_event_study", lang)
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reach_figure(by_place: pd.DataFrame, place: str, by_quintile: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Take-up (获贷率) by place and by pre-loan income quintile (1 = poorest), from :func:`take_up` tables."""
+    setup(lang)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), width_ratios=[2, 1])
+    sns.barplot(data=by_place, x=place, y="take_up", ax=axes[0], color="#4C72B0")
+    sns.barplot(data=by_quintile, x="base_income_quintile", y="take_up", ax=axes[1], color="#55A868")
+    overall = by_place["borrowers"].sum() / by_place["eligible"].sum()
+    for ax in axes:
+        ax.axhline(overall, color="0.3", ls="--", lw=1)
+        ax.set_ylabel(label("take_up", lang))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}%"))
+    axes[0].set_xlabel(label(place, lang))
+    axes[0].tick_params(axis="x", rotation=45)
+    axes[1].set_xlabel(label("base_income_quintile", lang))
+    fig.suptitle(label("title_take_up", lang))
+    fig.tight_layout()
+    return fig
+
+
+def concentration_figure(curve: pd.DataFrame, *, index: float, lang: str = "en") -> Figure:
+    """Concentration curve of loans over households ranked by pre-loan income, against equality."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(curve["p"], curve["loan_share"], marker=".", color="#4C72B0", label=label("loan_share", lang))
+    ax.plot([0, 1], [0, 1], color="0.4", ls="--", lw=1, label=label("equality", lang))
+    ax.set(
+        xlabel=label("household_share_poorest_first", lang),
+        ylabel=label("loan_share", lang),
+        title=f"{label('title_concentration', lang)} (CI = {index:.3f})",
+    )
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
