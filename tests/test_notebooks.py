@@ -239,3 +239,38 @@ def test_microcredit_notebook_before_any_loan(tmp_path) -> None:
     out = _execute("02_microcredit", tmp_path, year=2015)
     metrics = report.read_metrics(out)
     assert metrics["borrowers"] == 0 and "effect_twfe" not in metrics and "concentration_index" not in metrics
+
+
+def test_training_notebook_on_the_county(tmp_path) -> None:
+    out = _execute("03_training_outcomes", tmp_path, reps=39)
+    metrics = report.read_metrics(out)
+    assert metrics["synthetic"] == 1 and metrics["treated"] == 409
+    effects = report.read_table(out, "effects").set_index("method")
+    assert effects.columns[:7].tolist() == ["estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters"]
+    for method in ("ols", "ipw", "aipw", "match", "did"):
+        assert effects.loc[method, "ci_low"] <= effects.loc[method, "truth"] <= effects.loc[method, "ci_high"]
+    assert not effects.loc["diff", "truth_in_ci"]
+    assert report.read_table(out, "participation_course")["Trained"].sum() == 409
+    for figure in ("estimates", "love_plot", "overlap"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
+    executed = (tmp_path / "03_training_outcomes.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+
+
+def test_training_notebook_on_nsw_in_chinese(tmp_path) -> None:
+    out = _execute(
+        "03_training_outcomes", tmp_path, dataset="nsw_experimental", lang="zh", estimators="diff,aipw", reps=39
+    )
+    effects = report.read_table(out, "effects").set_index("method")
+    assert round(effects.loc["diff", "estimate"], 2) == 1794.34 and effects.loc["diff", "truth"] == 1794.34
+    assert report.read_metrics(out)["synthetic"] == 0
+    assert "标准化均值差(调整前)" in report.read_table(out, "balance").columns
+
+
+def test_training_notebook_rejects_unknown_columns_and_estimators(tmp_path) -> None:
+    with pytest.raises(pm.PapermillExecutionError, match="dataset 'county' has no column 'salary'"):
+        _execute("03_training_outcomes", tmp_path, outcome="salary")
+    with pytest.raises(pm.PapermillExecutionError, match="unknown estimator forest"):
+        _execute("03_training_outcomes", tmp_path, estimators="diff,forest", reps=39)
+    with pytest.raises(pm.PapermillExecutionError, match="allowed values: county, nsw_experimental, nsw_cps"):
+        _execute("03_training_outcomes", tmp_path, dataset="psid")

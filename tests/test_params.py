@@ -44,6 +44,9 @@ def test_check_inside_notebook() -> None:
 def test_unknown_notebook() -> None:
     with pytest.raises(
         NotebookNotFoundError,
-        match="available: 00_data_quality, 01_incidence_trends, 02_microcredit, 05_exit_assessment, 07_registry_overview",
+        match=(
+            "available: 00_data_quality, 01_incidence_trends, 02_microcredit, 03_training_outcomes, "
+            "05_exit_assessment, 07_registry_overview"
+        ),
     ):
         params.find_notebook("99_nothing")

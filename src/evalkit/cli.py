@@ -133,7 +133,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
     path = find_notebook(args.notebook)
     print(f"{path.stem} ({path})")
     for p in notebook_parameters(path).values():
-        allowed = allowed_values(p.name)
+        allowed = allowed_values(p.name, notebook=path.stem)
         extra = f"  allowed: {', '.join(map(str, allowed))}" if allowed else ""
         print(f"  {p.name}: {p.type_name} = {p.default!r}  # {p.help}{extra}")
     return 0

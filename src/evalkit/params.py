@@ -125,8 +125,14 @@ def coerce_text(text: str, type_name: str) -> object:
     return text
 
 
-def allowed_values(name: str, data_dir: str | os.PathLike[str] | None = None) -> tuple[object, ...] | None:
-    """Allowed values of a parameter shared by all notebooks (None: any value of its type)."""
+def allowed_values(
+    name: str, data_dir: str | os.PathLike[str] | None = None, notebook: str | None = None
+) -> tuple[object, ...] | None:
+    """Allowed values of a parameter (None: any value of its type).
+
+    Most names mean the same in every notebook; ``outcome`` is notebook-specific (the microcredit notebook's
+    income components; the training notebook checks its outcome against the chosen dataset itself).
+    """
     if name == "lang":
         return LANGS
     if name == "year":
@@ -142,11 +148,17 @@ def allowed_values(name: str, data_dir: str | os.PathLike[str] | None = None) ->
     if name == "region":
         return ("central", "west")
     if name == "outcome":
+        if notebook is None or not str(notebook).startswith("02_"):
+            return None
         from evalkit.impact.microcredit import OUTCOMES
 
         return OUTCOMES
     if name == "comparison":
         return ("not_yet", "never")
+    if name == "dataset":
+        from evalkit.impact.training import DATASETS
+
+        return DATASETS
     if name == "cluster":
         from evalkit.impact.microcredit import CLUSTERS
 
@@ -162,6 +174,7 @@ _RANGES = {
     "icc": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "per_village": (lambda v: v >= 1, "at least 1"),
     "reps": (lambda v: v >= 19, "at least 19 (bootstrap replications)"),
+    "caliper": (lambda v: v > 0, "greater than 0 (standard deviations of the logit propensity score)"),
     "remaining_persons": (lambda v: v >= 0, "at least 0 (0 means from the registry)"),
     "rural_persons": (lambda v: v >= 0, "at least 0 (0 means from the villages table)"),
 }
@@ -206,12 +219,10 @@ def validate(
                 "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
             )
             continue
-        if name == "af_k" and not 0 < float(value) <= 1:  # type: ignore[arg-type]
-            problems.append(
-                f"{notebook}: parameter 'af_k' = {value!r} must be in (0, 1] (share of weighted deprivations)"
-            )
+        if name in _RANGES and isinstance(value, int | float) and not _RANGES[name][0](value):
+            problems.append(f"{notebook}: parameter {name!r} = {value!r} must be {_RANGES[name][1]}")
             continue
-        allowed = allowed_values(name, data_dir)
+        allowed = allowed_values(name, data_dir, notebook)
         if allowed is not None and value not in allowed:
             shown = ", ".join(map(str, allowed))
             problems.append(f"{notebook}: parameter {name!r} = {value!r} is not allowed; allowed values: {shown}")

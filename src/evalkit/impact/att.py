@@ -8,14 +8,18 @@
 * ``ipw``: inverse-probability weighting for the treated, untreated units weighted by the odds
   ``e(x) / (1 - e(x))`` of a logistic propensity score (normalized weights);
 * ``aipw``: doubly robust, the weighted untreated residuals of the outcome model correct the regression
-  adjustment; consistent if either the outcome or the propensity model is right.
+  adjustment; consistent if either the outcome or the propensity model is right;
+* ``match``: nearest-neighbour matching on the logit of the propensity score, with or without
+  replacement, within a caliper in standard deviations of that logit (:mod:`evalkit.impact.matching`,
+  Abadie–Imbens standard errors).
 
 For a difference-in-differences with covariates pass the change of the outcome between a pre-treatment
 and a post-treatment period as ``outcome`` (the doubly robust DiD of Sant'Anna and Zhao, panel case).
 
 Standard errors: the two-sample formula for ``diff`` (clustered by summing each unit's influence within
-clusters); a cluster bootstrap that refits both models for the others (``reps`` resamples of whole
-clusters; a loop is unavoidable because every replicate refits the models).
+clusters); Abadie–Imbens for ``match`` (independent units); a cluster bootstrap that refits both models
+for the others (``reps`` resamples of whole clusters; a loop is unavoidable because every replicate
+refits the models).
 
 Integer columns of any width are converted to float before any arithmetic, so int8 data cannot overflow.
 
@@ -36,7 +40,7 @@ from evalkit.errors import EstimationError
 
 __all__ = ["att", "propensity", "ATT_METHODS"]
 
-ATT_METHODS = ("diff", "ols", "ipw", "aipw")
+ATT_METHODS = ("diff", "ols", "ipw", "aipw", "match")
 
 
 def _design(data: pd.DataFrame, covariates: list[str]) -> np.ndarray:
@@ -101,6 +105,9 @@ def att(
     weights: str | None = None,
     reps: int = 199,
     seed: int = 0,
+    neighbours: int = 1,
+    caliper: float | None = None,
+    replace: bool = True,
 ):
     """Average effect of a 0/1 ``treatment`` on the treated.
 
@@ -118,6 +125,9 @@ def att(
         Cluster column for standard errors (default: each row) and sampling-weight column.
     reps, seed
         Cluster bootstrap for ``ols``, ``ipw`` and ``aipw``.
+    neighbours, caliper, replace
+        Matching: untreated matches per treated unit, the caliper in standard deviations of the logit
+        propensity score (None: no caliper; 0.2 is a common choice), with or without replacement.
 
     Returns
     -------
@@ -132,6 +142,11 @@ def att(
         raise EstimationError(f"method must be one of {', '.join(ATT_METHODS)}; got {method!r}")
     if method != "diff" and not covariates:
         raise EstimationError(f"method={method!r} needs covariates; pass covariates=[...] or use method='diff'")
+    if method == "match" and (cluster or weights):
+        raise EstimationError(
+            "method='match' takes neither cluster nor weights (Abadie-Imbens errors assume independent units); "
+            "use method='aipw' or 'ipw' with cluster=..."
+        )
     names = list(dict.fromkeys([outcome, treatment, *covariates, *(c for c in (cluster, weights) if c)]))
     missing = [c for c in names if c not in data]
     if missing:
@@ -148,6 +163,21 @@ def att(
     x = _design(frame, covariates)
     c = pd.factorize(frame[cluster])[0] if cluster else np.arange(len(frame))
     g = int(c.max()) + 1
+    if method == "match":
+        from dataclasses import replace as _replace
+
+        from evalkit.impact.matching import match_att
+
+        score = _logit(x, d, w)
+        logit = np.log(score / (1 - score))
+        width = None if caliper is None else float(caliper) * float(np.std(logit, ddof=1))
+        result = match_att(y, d, logit, neighbours=neighbours, caliper=width, replace=replace)
+        extra = {
+            "rows_dropped_missing": len(used) - len(frame),
+            "treated": int(d.sum()),
+            "untreated": int(len(d) - d.sum()),
+        }
+        return _replace(result, details={**result.details, **extra})
     estimate, fitted = _estimate(y, d, x, w, method)
     details: dict[str, object] = {
         "treated": int(d.sum()),

@@ -25,6 +25,9 @@ __all__ = [
     "event_study_figure",
     "reach_figure",
     "concentration_figure",
+    "love_plot_figure",
+    "overlap_figure",
+    "estimates_figure",
 ]
 
 
@@ -332,5 +335,64 @@ def concentration_figure(curve: pd.DataFrame, *, index: float, lang: str = "en")
         title=f"{label('title_concentration', lang)} (CI = {index:.3f})",
     )
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def love_plot_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Absolute standardized mean differences per covariate before and after adjustment (IPW, matching),
+    against the usual 0.1 guide line; ``table`` from :func:`evalkit.impact.training.diagnostics`."""
+    setup(lang)
+    columns = {"smd": "unadjusted", "smd_ipw": "ipw", "smd_matched": "after_matching"}
+    long = table.melt(id_vars="covariate", value_vars=list(columns), var_name="adjustment", value_name="value")
+    long["adjustment"] = long["adjustment"].map(lambda c: label(columns[c], lang))
+    long["abs_smd"] = long["value"].abs()
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * table.shape[0] + 1.6))
+    sns.scatterplot(data=long, x="abs_smd", y="covariate", hue="adjustment", style="adjustment", s=70, ax=ax)
+    ax.axvline(0.1, color="0.3", ls="--", lw=1)
+    ax.set_yticks(range(table.shape[0]), [label(c, lang) if c in LABELS else c for c in table["covariate"]])
+    ax.set(xlabel=label("abs_smd", lang), ylabel="", title=label("title_love_plot", lang))
+    ax.legend(fontsize=8, title=None)
+    fig.tight_layout()
+    return fig
+
+
+def overlap_figure(score: np.ndarray, treatment: np.ndarray, *, lang: str = "en") -> Figure:
+    """Propensity-score distributions of treated and untreated units (densities, common bins)."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = np.linspace(0, 1, 41)
+    d = np.asarray(treatment)
+    for value, key, colour in ((1, "treated", "#C44E52"), (0, "untreated", "#4C72B0")):
+        ax.hist(np.asarray(score)[d == value], bins=bins, density=True, alpha=0.5, color=colour, label=label(key, lang))
+    for x in (0.1, 0.9):
+        ax.axvline(x, color="0.3", ls=":", lw=1)
+    ax.set(xlabel=label("propensity_score", lang), ylabel=label("density", lang), title=label("title_overlap", lang))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def estimates_figure(table: pd.DataFrame, *, truth_label: str = "truth", lang: str = "en") -> Figure:
+    """Each estimator's effect and 95% interval, with the truth (or benchmark) as a line."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
+    names = [label(m, lang) if m in LABELS else m for m in table["method"]]
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(
+        table["estimate"],
+        y,
+        xerr=[table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]],
+        fmt="o",
+        color="#4C72B0",
+        capsize=3,
+    )
+    truth = table["truth"].dropna()
+    if len(truth):
+        ax.axvline(float(truth.iloc[0]), color="#C44E52", ls="--", lw=1, label=label(truth_label, lang))
+        ax.legend(fontsize=8)
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_yticks(y, names)
+    ax.set(xlabel=label("effect", lang), title=label("title_estimates", lang))
     fig.tight_layout()
     return fig
