@@ -274,3 +274,24 @@ def test_training_notebook_rejects_unknown_columns_and_estimators(tmp_path) -> N
         _execute("03_training_outcomes", tmp_path, estimators="diff,forest", reps=39)
     with pytest.raises(pm.PapermillExecutionError, match="allowed values: county, nsw_experimental, nsw_cps"):
         _execute("03_training_outcomes", tmp_path, dataset="psid")
+
+
+def test_return_to_poverty_notebook(tmp_path) -> None:
+    out = _execute("04_return_to_poverty", tmp_path, lang="zh")
+    metrics = report.read_metrics(out)
+    assert metrics["screened_households"] == 18 and metrics["screened_persons"] == 40  # 18户40人
+    assert metrics["risk_model_auc_out_of_time"] > 0.9 and metrics["return_auc_out_of_time"] > 0.8
+    assert {"screened_households_2017", "risk_model_auc_out_of_time_2017"} <= set(metrics)
+    villages = report.read_table(out, "by_village")
+    assert "户(假名)" not in villages.columns and villages["小数抑制(少于5)"].any()
+    executed = (tmp_path / "04_return_to_poverty.ipynb").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+
+
+def test_program_coverage_notebook(tmp_path) -> None:
+    out = _execute("06_program_coverage", tmp_path, year=2018)
+    metrics = report.read_metrics(out)
+    assert metrics["microcredit_households"] == 1568
+    assert metrics["relocated_poor_households"] == 89 and metrics["ranger_persons"] == 273
+    assert metrics["ledger_differences"] == 0
+    assert (out / "figures" / "combinations.png").stat().st_size > 10_000

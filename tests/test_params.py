@@ -46,7 +46,7 @@ def test_unknown_notebook() -> None:
         NotebookNotFoundError,
         match=(
             "available: 00_data_quality, 01_incidence_trends, 02_microcredit, 03_training_outcomes, "
-            "05_exit_assessment, 07_registry_overview"
+            "04_return_to_poverty, 05_exit_assessment, 06_program_coverage, 07_registry_overview"
         ),
     ):
         params.find_notebook("99_nothing")

@@ -103,10 +103,10 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
     done = _cli(evalkit_cli, "run", "--out", str(out), "-p", "colour=red")
     assert done.returncode == 2
     assert (
-        "unknown parameter 'colour': no notebook run here takes it; they take: af_k, caliper, clean_dir, cluster, "
-        "comparison, covariates, data_dir, dataset, estimators, group_by, icc, lang, line, out_dir, outcome, p_true, "
-        "per_village, power, region, remaining_persons, reps, rural_persons, seed, survey_file, treatment, year"
-        in done.stderr
+        "unknown parameter 'colour': no notebook run here takes it; they take: af_k, budget, caliper, clean_dir, "
+        "cluster, comparison, covariates, data_dir, dataset, estimators, group_by, icc, lang, line, min_count, "
+        "monitoring_line, out_dir, outcome, p_true, per_village, power, region, remaining_persons, reps, "
+        "rural_persons, seed, survey_file, treatment, year" in done.stderr
     )
     assert "Traceback" not in done.stderr
     assert not (out / "manifest.json").exists()

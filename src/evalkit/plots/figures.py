@@ -28,6 +28,9 @@ __all__ = [
     "love_plot_figure",
     "overlap_figure",
     "estimates_figure",
+    "upset_figure",
+    "calibration_figure",
+    "screening_figure",
 ]
 
 
@@ -394,5 +397,62 @@ def estimates_figure(table: pd.DataFrame, *, truth_label: str = "truth", lang: s
     ax.axvline(0, color="0.3", lw=1)
     ax.set_yticks(y, names)
     ax.set(xlabel=label("effect", lang), title=label("title_estimates", lang))
+    fig.tight_layout()
+    return fig
+
+
+def upset_figure(combos: pd.DataFrame, *, top: int = 15, lang: str = "en") -> Figure:
+    """UpSet-style figure: households per combination of programs (bars) above a dot matrix of the programs
+    in each combination; ``combos`` from :func:`evalkit.coverage.combinations`."""
+    setup(lang)
+    data = combos.head(top).reset_index(drop=True)
+    sets = [s.split(" + ") if s != "(none)" else [] for s in data["programs"]]
+    programs = sorted({p for members in sets for p in members})
+    fig, (bars, dots) = plt.subplots(
+        2,
+        1,
+        figsize=(max(7, 0.45 * len(data) + 3), 2.5 + 0.32 * len(programs)),
+        sharex=True,
+        height_ratios=[2, max(1, 0.25 * len(programs))],
+    )
+    x = np.arange(len(data))
+    bars.bar(x, data["households"], color="#4C72B0")
+    bars.set_ylabel(label("households", lang))
+    bars.set_title(label("title_upset", lang))
+    for i, members in enumerate(sets):
+        ys = [programs.index(p) for p in members]
+        dots.scatter([i] * len(programs), range(len(programs)), color="0.85", s=30)
+        if ys:
+            dots.scatter([i] * len(ys), ys, color="0.15", s=30)
+            dots.plot([i, i], [min(ys), max(ys)], color="0.15", lw=1.5)
+    dots.set_yticks(range(len(programs)), [label(p, lang) if p in LABELS else p for p in programs])
+    dots.set_xticks([])
+    dots.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def calibration_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """Observed rate against mean predicted risk by risk group, with the diagonal."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    top = float(max(table["predicted"].max(), table["observed"].max())) * 1.05
+    ax.plot([0, top], [0, top], color="0.5", ls="--", lw=1)
+    ax.plot(table["predicted"], table["observed"], marker="o", color="#4C72B0")
+    ax.set(xlabel=label("predicted", lang), ylabel=label("observed", lang), title=label("title_calibration", lang))
+    fig.tight_layout()
+    return fig
+
+
+def screening_figure(curve: pd.DataFrame, rule: dict[str, float], *, lang: str = "en") -> Figure:
+    """Share of next year's events caught (recall) by screening the top-k households of the model, against
+    the screening budget k, with the report's rule as a point."""
+    setup(lang)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(curve["k"], curve["recall"], color="#4C72B0", label=label("risk_model", lang))
+    ax.scatter([rule["k"]], [rule["recall"]], color="#C44E52", s=70, zorder=5, label=label("report_rule", lang))
+    ax.set(xlabel=label("budget", lang), ylabel=label("recall", lang), title=label("title_screening", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}%"))
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,0 +1,218 @@
+"""Coverage and cost of the twelve lines of work: who received what, in which combinations, at what cost.
+
+:func:`participation` builds one row per registered household with one 0/1 column per household-level
+program (from the registry's program, loan, training and panel tables); :func:`coverage` gives coverage
+overall or by cause of poverty or township in one grouped pass; :func:`combinations` counts the
+households in each combination of programs (the data behind an UpSet figure); :func:`ledger_comparison`
+sets figures computed from the registry beside the report's; :func:`money` the funds and costs per
+exit; :func:`village_projects` the villages named for projects against their households' exit timing.
+
+Example: two households, one with relocation and microcredit, one with nothing.
+
+>>> import pandas as pd
+>>> m = pd.DataFrame({"household_id": ["a", "b"], "relocation": [1, 0], "microcredit": [1, 0]})
+>>> combinations(m)[["programs", "households"]].to_dict("records")
+[{'programs': 'microcredit + relocation', 'households': 1}, {'programs': '(none)', 'households': 1}]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PROGRAMS", "participation", "coverage", "combinations", "ledger_comparison", "money", "village_projects"]
+
+#: program code -> (line of work, English, Chinese)
+PROGRAMS: dict[str, tuple[str, str, str]] = {
+    "relocation": ("housing", "relocation", "易地扶贫搬迁"),
+    "housing_renovation": ("housing", "dangerous-house renovation", "危房改造"),
+    "training": ("employment", "vocational training", "职业技能培训"),
+    "workshop_job": ("employment", "workshop job", "扶贫车间就业"),
+    "private_firm_job": ("employment", "private-firm job", "民营企业岗位"),
+    "family_doctor": ("health", "family-doctor contract", "家庭医生签约"),
+    "medical_insurance": ("health", "basic medical insurance", "基本医疗保险"),
+    "insurance_payout": ("health", "insurance payout", "保险赔付"),
+    "education_aid": ("education", "education aid", "教育资助"),
+    "forest_ranger": ("ecology", "forest ranger", "生态护林员"),
+    "grain_for_green": ("ecology", "grain for green", "退耕还林"),
+    "afforestation_coop": ("ecology", "afforestation cooperative", "造林合作社"),
+    "microcredit": ("funds", "microcredit", "扶贫小额信贷"),
+    "deep_poverty_support": ("deep_poverty", "deep-poverty support", "深度贫困户帮扶"),
+    "dibao": ("safety_net", "minimum living allowance", "最低生活保障"),
+}
+
+
+#: programs every registered household is meant to have (coverage near 100% by design)
+UNIVERSAL = ("medical_insurance", "family_doctor")
+
+
+def participation(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """One row per registered household: place, cause, exit year and a 0/1 column per program (started by
+    the end of ``year``; minimum living allowance and medical insurance from that year's panel)."""
+    households = county["households"].merge(county["villages"][["village_id", "township_id"]], on="village_id")
+    out = households[["household_id", "village_id", "township_id", "main_cause", "household_size", "exit_year"]].copy()
+    programs = county["programs"]
+    registered = programs.loc[programs["registered"].astype(bool) & (programs["start_year"] <= year)]
+    for code in PROGRAMS:
+        if code in set(programs["program"]):
+            ids = set(registered.loc[registered["program"] == code, "household_id"])
+            out[code] = out["household_id"].isin(ids).astype(int)
+    loans = county["loans"]
+    out["microcredit"] = (
+        out["household_id"].isin(set(loans.loc[loans["loan_year"] <= year, "household_id"])).astype(int)
+    )
+    labour = county["labour"]
+    trained = labour.loc[labour["trained"].astype(bool) & (labour["training_year"] <= year), "household_id"]
+    out["training"] = out["household_id"].isin(set(trained)).astype(int)
+    panel = county["panel"].loc[county["panel"]["year"] == year].set_index("household_id")
+    out["dibao"] = (panel["dibao_pc"].reindex(out["household_id"]).to_numpy() > 0).astype(int)
+    out["medical_insurance"] = (
+        panel["basic_medical_insurance"].reindex(out["household_id"]).fillna(False).to_numpy().astype(int)
+    )
+    columns = [c for c in PROGRAMS if c in out]
+    out["programs_received"] = out[columns].sum(axis=1)
+    return out[
+        [
+            "household_id",
+            "village_id",
+            "township_id",
+            "main_cause",
+            "household_size",
+            "exit_year",
+            *columns,
+            "programs_received",
+        ]
+    ]
+
+
+def program_columns(matrix: pd.DataFrame) -> list[str]:
+    return [c for c in PROGRAMS if c in matrix]
+
+
+def coverage(matrix: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Share of registered households covered by each program (rows) overall or by ``by`` (columns), plus
+    the share receiving none of them and the share receiving no targeted program (beyond the universal
+    medical insurance and family-doctor contract)."""
+    columns = program_columns(matrix)
+    targeted = [c for c in columns if c not in UNIVERSAL]
+    data = matrix.assign(
+        nothing=(matrix[columns].sum(axis=1) == 0).astype(int),
+        no_targeted_program=(matrix[targeted].sum(axis=1) == 0).astype(int),
+    )
+    keys = ["nothing", "no_targeted_program", *columns]
+    if by is None:
+        return data[keys].mean().rename("coverage").rename_axis("program").reset_index()
+    return data.groupby(by)[keys].mean().T.rename_axis("program").reset_index()
+
+
+def combinations(matrix: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    """Households by the exact combination of programs they received, most frequent first."""
+    columns = program_columns(matrix) or [c for c in matrix.columns if c != "household_id"]
+    names = np.array(sorted(columns))
+    flags = matrix[list(names)].to_numpy().astype(bool)
+    labels = [" + ".join(names[row]) if row.any() else "(none)" for row in flags]
+    counts = pd.Series(labels).value_counts(sort=True).rename_axis("programs").reset_index(name="households")
+    counts["size"] = counts["programs"].map(lambda s: 0 if s == "(none)" else s.count(" + ") + 1)
+    return counts.head(top) if top else counts
+
+
+#: registry measure -> (ledger figure, how it is computed from the registry)
+_COMPARE = {
+    "microcredit_households": ("fun_microcredit_hh", "registered households with a loan"),
+    "relocated_poor_households": ("hou_reloc_poor_hh", "registered households relocated"),
+    "ranger_persons": ("eco_rangers", "registered persons hired as forest rangers"),
+    "housing_renovation_households": (
+        "hou_dangerous_renov_hh",
+        "renovations, registered and other priority households",
+    ),
+    "grain_for_green_households": ("eco_grain_green_hh", "registered households in grain-for-green"),
+    "cooperative_persons": ("eco_coop_poor_pp", "registered persons in afforestation cooperatives"),
+    "private_firm_jobs": ("emp_private_jobs", "registered persons in private-firm jobs"),
+    "deep_poverty_households": ("dp_deep_hh", "households with deep-poverty support"),
+}
+
+
+def ledger_comparison(county: dict[str, pd.DataFrame], ledger: pd.DataFrame) -> pd.DataFrame:
+    """Registry counts beside the report's figures, with the difference."""
+    programs = county["programs"]
+    registered = programs.loc[programs["registered"].astype(bool)]
+
+    def households(code: str) -> int:
+        return int(registered.loc[registered["program"] == code, "household_id"].nunique())
+
+    def persons(code: str) -> int:
+        return int(registered.loc[registered["program"] == code, "persons"].sum())
+
+    computed = {
+        "microcredit_households": int(county["loans"]["household_id"].nunique()),
+        "relocated_poor_households": households("relocation"),
+        "ranger_persons": persons("forest_ranger"),
+        "housing_renovation_households": int((programs["program"] == "housing_renovation").sum()),
+        "grain_for_green_households": households("grain_for_green"),
+        "cooperative_persons": persons("afforestation_coop"),
+        "private_firm_jobs": persons("private_firm_job"),
+        "deep_poverty_households": households("deep_poverty_support"),
+    }
+    values = ledger.set_index("figure_id")["value"]
+    rows = []
+    for measure, (figure, how) in _COMPARE.items():
+        published = float(values.get(figure, np.nan))
+        rows.append(
+            {
+                "measure": measure,
+                "registry_value": computed[measure],
+                "ledger_value": published,
+                "difference": computed[measure] - published,
+                "figure_id": figure,
+                "computed_as": how,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def money(ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funds received and invested with costs per person and household exited, and every yuan figure of the
+    ledger by area (the report gives investment by project, not a full budget by line of work).
+
+    Exits have many causes; cost per exit divides money by exits, it does not attribute exits to money.
+    """
+    values = ledger.set_index("figure_id")["value"]
+    received, invested = float(values["fun_special_funds"]), float(values["fun_invested"])
+    persons, households = float(values["ov_cum_exit_pp"]), float(values["ov_cum_exit_hh"])
+    summary = pd.DataFrame(
+        [
+            {"measure": "funds_received_yuan", "value": received},
+            {"measure": "funds_invested_yuan", "value": invested},
+            {"measure": "invested_share_of_received", "value": invested / received},
+            {"measure": "invested_per_person_exited", "value": invested / persons},
+            {"measure": "invested_per_household_exited", "value": invested / households},
+        ]
+    )
+    yuan = ledger.loc[ledger["unit"] == "yuan", ["figure_id", "area", "indicator_en", "indicator_zh", "value"]]
+    return summary, yuan.sort_values(["area", "value"], ascending=[True, False]).reset_index(drop=True)
+
+
+def village_projects(county: dict[str, pd.DataFrame], lists: pd.DataFrame) -> pd.DataFrame:
+    """Villages the report names for a project (tourism, e-commerce, workshops) against the mean exit year
+    of their registered households and, for poor villages, the village's own exit year."""
+    villages = county["villages"]
+    named = []
+    for row in lists.itertuples():
+        for village in villages.itertuples():
+            if (
+                isinstance(row.item_zh, str)
+                and str(village.name_zh)
+                and str(row.item_zh).startswith(str(village.name_zh))
+            ):
+                named.append({"village_id": village.village_id, "project": row.list_id})
+    projects = pd.DataFrame(named, columns=["village_id", "project"]).drop_duplicates()
+    households = county["households"]
+    exits = households.groupby("village_id").agg(
+        registered_households=("household_id", "size"), mean_exit_year=("exit_year", "mean")
+    )
+    table = villages.set_index("village_id")[["name_zh", "name_en", "poor_village", "poor_village_exit_year"]].join(
+        exits
+    )
+    table["projects"] = projects.groupby("village_id")["project"].agg(lambda s: ", ".join(sorted(s)))
+    table["named_for_project"] = table["projects"].notna()
+    return table.reset_index()
