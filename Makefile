@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --progress-bar off -q --upgrade pip
 	$(PIP) install --progress-bar off -q -e '.[test]'
+	# PySpark goes into its own folder, not the environment: pandera imports pyspark.pandas at start-up
+	# whenever pyspark is importable, which slows every evalkit import and warns under pandas 3.
+	$(PIP) install --progress-bar off -q --upgrade --target $(VENV)/spark 'pyspark>=3.5'
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit (Python 3)"
 	@touch $(STAMP)
 

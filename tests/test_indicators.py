@@ -292,3 +292,16 @@ def test_flows_by_year_match_the_published_exits() -> None:
     deciles = ind.survey_vs_registry(county["survey"], by="decile")
     assert sorted(deciles["decile"].unique()) == list(range(1, 11))
     assert deciles["persons"].sum() == pytest.approx(130_000)
+
+
+def test_fgt_table_equals_fgt_by_group_for_every_group() -> None:
+    rng = np.random.default_rng(12)
+    y = rng.lognormal(8, 0.6, 4000)
+    w = rng.integers(1, 6, 4000).astype(float)
+    codes = rng.integers(0, 40, 4000) * 3  # integer codes with gaps: used as they are
+    for groups in (codes, np.array([f"v{c:03d}" for c in codes])):
+        table = ind.fgt_table(y, 3000.0, groups, w).set_index("group")
+        for alpha, column in ((0, "headcount"), (1, "poverty_gap"), (2, "squared_gap")):
+            reference = ind.fgt_by_group(y, 3000.0, groups, alpha, w, se="none").iloc[:-1].set_index("group")
+            assert list(reference.index) == list(table.index)
+            assert table[column].to_numpy() == pytest.approx(reference["estimate"].to_numpy(dtype=float), abs=1e-15)

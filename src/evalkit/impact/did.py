@@ -8,6 +8,12 @@ untreated means in treated years). Fixed effects are removed by alternating proj
 pass on a balanced panel), so 4,000 households × 6 years take milliseconds, not the minutes and gigabytes
 that ``C(unit)`` dummies need.
 
+Memory: the whole panel is held in memory (a few float columns per row: 1e6 household-years take tens of
+MB; a national panel of 1.8e8 rows does not fit a laptop). For national data, estimate within provinces,
+or on a sample of villages (clusters) with weights, or with a library built for absorbing very large
+panels (pyfixest's demeaning, linearmodels' ``AbsorbingLS``); the indicator summaries of
+:mod:`evalkit.engines` need no such step.
+
 Standard errors are clustered (``cluster``; default the unit): the sandwich
 ``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times ``G / (G - 1)``; for the imputation estimator, a
 cluster bootstrap over ``reps`` resamples of clusters.

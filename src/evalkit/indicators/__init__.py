@@ -17,7 +17,7 @@ The Gini's influence value for an observation with income x is
 """
 
 from evalkit.indicators.core import SE_METHODS, atkinson, fgt, gini, mean_income, sen, sst, theil, watts
-from evalkit.indicators.decompose import fgt_by_group, fgt_change, growth_redistribution, lorenz
+from evalkit.indicators.decompose import fgt_by_group, fgt_change, fgt_table, growth_redistribution, lorenz
 from evalkit.indicators.design import Design
 from evalkit.indicators.dynamics import (
     Bunching,
@@ -48,6 +48,7 @@ __all__ = [
     "atkinson",
     "mean_income",
     "fgt_by_group",
+    "fgt_table",
     "fgt_change",
     "growth_redistribution",
     "lorenz",
