@@ -144,7 +144,8 @@ class Design:
             members = order[start[h] : start[h] + counts[h]]
             k = int(counts[h])
             draws = rng.integers(0, k, size=(reps, k - 1))
-            tally = np.zeros((reps, k))
-            np.add.at(tally, (np.arange(reps)[:, None], draws), 1.0)
+            # counts of each cluster in each replicate: one bincount over (replicate, cluster) cells
+            cells = (np.arange(reps)[:, None] * k + draws).ravel()
+            tally = np.bincount(cells, minlength=reps * k).reshape(reps, k).astype(float)
             factors[:, members] = tally * (k / (k - 1))
         return factors
