@@ -13,22 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import median_ms
 
 from evalkit import impact
-
-
-def _median_ms(func, repeats: int):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
 
 
 def main() -> None:
@@ -52,7 +42,7 @@ def main() -> None:
             rng.normal(size=units)[data["unit"]] + 0.3 * data["year"] + 2.0 * data["d"] + rng.normal(size=len(data))
         )
         times = {}
-        times["evalkit"], mine = _median_ms(
+        times["evalkit"], mine = median_ms(
             lambda: impact.did(data, "y", "d", "unit", "year", cluster="village"), args.repeats
         )
         from linearmodels.panel import PanelOLS
@@ -64,7 +54,7 @@ def main() -> None:
                 cov_type="clustered", clusters=indexed[["village"]]
             )
 
-        times["linearmodels"], lm = _median_ms(by_linearmodels, args.repeats)
+        times["linearmodels"], lm = median_ms(by_linearmodels, args.repeats)
         same = abs(lm.params.iloc[0] - mine.estimate) < 1e-8
         if units <= args.dummies_max:
             import statsmodels.formula.api as smf
@@ -74,7 +64,7 @@ def main() -> None:
                     cov_type="cluster", cov_kwds={"groups": data["village"]}
                 )
 
-            times["statsmodels_dummies"], sm = _median_ms(by_dummies, 1)
+            times["statsmodels_dummies"], sm = median_ms(by_dummies, 1)
             same = same and abs(sm.params["d"] - mine.estimate) < 1e-8
         fastest = min(times.values())
         rows.append(

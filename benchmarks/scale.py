@@ -24,22 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import median_ms
 
 from evalkit import indicators as ind
-
-
-def _median_ms(func, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
 
 
 def _kernel():
@@ -93,15 +83,15 @@ def main() -> None:
             times: dict[str, float] = {}
             if kernel is not None:
                 kernel(y[:10], w[:10], g[:10] % 2, z, 2)  # compile outside the timing
-                times["kernel"], _ = _median_ms(lambda: kernel(y, w, g, z, k), args.repeats)
+                times["kernel"], _ = median_ms(lambda: kernel(y, w, g, z, k), args.repeats)
 
             def by_bincount():
                 poor = y < z
                 gap = np.where(poor, (z - y) / z, 0.0)
                 return [np.bincount(g, weights=t, minlength=k) for t in (w, w * poor, w * gap, w * gap * gap)]
 
-            times["bincount"], _ = _median_ms(by_bincount, args.repeats)
-            times["evalkit"], _ = _median_ms(lambda: ind.fgt_table(y, z, g, w), args.repeats)
+            times["bincount"], _ = median_ms(by_bincount, args.repeats)
+            times["evalkit"], _ = median_ms(lambda: ind.fgt_table(y, z, g, w), args.repeats)
             frame = pd.DataFrame({"g": g, "y": y, "w": w})
 
             def by_pandas():
@@ -119,7 +109,7 @@ def main() -> None:
                 sums = terms.groupby("g").sum()
                 return sums[["p0", "p1", "p2"]].div(sums["w"], axis=0)
 
-            times["pandas"], _ = _median_ms(by_pandas, args.repeats)
+            times["pandas"], _ = median_ms(by_pandas, args.repeats)
             if n <= args.apply_max:
 
                 def one(part: pd.DataFrame) -> pd.Series:
@@ -130,7 +120,7 @@ def main() -> None:
                         {"p0": ww @ poor / ww.sum(), "p1": ww @ gap / ww.sum(), "p2": ww @ gap**2 / ww.sum()}
                     )
 
-                times["apply"], _ = _median_ms(lambda: frame.groupby("g")[["y", "w"]].apply(one), 1)
+                times["apply"], _ = median_ms(lambda: frame.groupby("g")[["y", "w"]].apply(one), 1)
             if pl is not None:
                 lf = pl.DataFrame({"g": g, "y": y, "w": w})
 
@@ -143,7 +133,7 @@ def main() -> None:
                         (pl.col("w") * gap * gap).sum().alias("p2"),
                     )
 
-                times["polars"], _ = _median_ms(by_polars, args.repeats)
+                times["polars"], _ = median_ms(by_polars, args.repeats)
             if duckdb is not None:
                 con = duckdb.connect()
                 con.register("frame", frame)
@@ -151,7 +141,7 @@ def main() -> None:
                     f"SELECT g, SUM(w), SUM(w * (y < {z})::DOUBLE), SUM(w * GREATEST({z} - y, 0) / {z}), "
                     f"SUM(w * POW(GREATEST({z} - y, 0) / {z}, 2)) FROM frame GROUP BY g"
                 )
-                times["duckdb"], _ = _median_ms(lambda: con.execute(sql).fetchall(), args.repeats)
+                times["duckdb"], _ = median_ms(lambda: con.execute(sql).fetchall(), args.repeats)
             base = times.get("kernel", times["bincount"])
             rows.append(
                 {
@@ -176,14 +166,14 @@ def main() -> None:
                     t / (np.bincount(gs, weights=ws, minlength=k) * np.bincount(gs, weights=ws * ys, minlength=k)) - 1
                 )
 
-            gini_times = {"numpy": _median_ms(gini_numpy, args.repeats)[0]}
+            gini_times = {"numpy": median_ms(gini_numpy, args.repeats)[0]}
             if duckdb is not None:
                 gsql = (
                     "SELECT g, SUM(w * y * (2 * b + w)) / (SUM(w) * SUM(w * y)) - 1 FROM (SELECT g, w, y, "
                     "COALESCE(SUM(w) OVER (PARTITION BY g ORDER BY y ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
                     "PRECEDING), 0) AS b FROM frame) GROUP BY g"
                 )
-                gini_times["duckdb"] = _median_ms(lambda: con.execute(gsql).fetchall(), args.repeats)[0]
+                gini_times["duckdb"] = median_ms(lambda: con.execute(gsql).fetchall(), args.repeats)[0]
             rows.append(
                 {
                     "task": "Gini",
