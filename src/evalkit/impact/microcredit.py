@@ -21,8 +21,8 @@ import pandas as pd
 
 from evalkit.errors import EstimationError
 from evalkit.impact.att import att
-from evalkit.impact.did import did, placebo
-from evalkit.impact.reach import concentration_index, repayment, take_up
+from evalkit.impact.did import did
+from evalkit.impact.reach import concentration_index, take_up
 from evalkit.impact.wild import wild_cluster_bootstrap
 
 __all__ = [
@@ -284,11 +284,3 @@ def depth(panel: pd.DataFrame, loans: pd.DataFrame, year: int, *, seed: int = 0)
     quintile = pd.qcut(households["base_income_pc"], 5, labels=False)
     borrowers = x > 0
     return index, float((quintile[borrowers] == 0).mean())
-
-
-def repayment_by_cohort(loans: pd.DataFrame) -> pd.DataFrame:
-    """Repayment status shares and amount at risk by loan year (see :func:`evalkit.impact.repayment`)."""
-    return repayment(loans, by="loan_year")
-
-
-__all__ += ["repayment_by_cohort", "placebo"]
