@@ -11,7 +11,7 @@ YEAR ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup evaluate test lab lint clean-venv
+.PHONY: setup evaluate test bench lab lint clean-venv
 
 setup: $(STAMP)
 
@@ -33,6 +33,14 @@ evaluate: $(STAMP)
 ## Run the whole test suite (unit, doctest, notebook and runner tests, nbval).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+## Run every benchmark (installs the comparison libraries of the `bench` extra first); prints tables of ratios.
+bench: $(STAMP)
+	$(PIP) install --progress-bar off -q -e '.[bench]'
+	$(BIN)/python benchmarks/scale.py --sizes 100000 1000000 10000000
+	$(BIN)/python benchmarks/indicators.py --reps 999
+	$(BIN)/python benchmarks/did.py
+	$(BIN)/python benchmarks/annual_run.py
 
 ## Open JupyterLab on the notebooks with the evalkit kernel.
 lab: $(STAMP)

@@ -3,7 +3,8 @@
 Columns (median of ``--repeats`` runs, milliseconds; ratio to the fastest): ``evalkit`` (:func:`evalkit.impact.did`,
 effects absorbed by alternating projections), ``linearmodels`` (``PanelOLS`` with entity and time effects,
 clustered), and ``statsmodels`` with ``C(unit)`` dummies, only up to ``--dummies-max`` units (it needs minutes and
-gigabytes beyond). pyfixest is not a dependency; add it to compare. Estimates are checked equal.
+gigabytes beyond), and ``pyfixest`` (``feols("y ~ d | unit + year", vcov={"CRV1": "village"})``, numba-compiled
+demeaning; ``pip install -e '.[bench]'``). Estimates are checked equal.
 
 Run: ``.venv/bin/python benchmarks/did.py [--units 4000 100000 1000000] [--years 6]``.
 """
@@ -56,6 +57,20 @@ def main() -> None:
 
         times["linearmodels"], lm = median_ms(by_linearmodels, args.repeats)
         same = abs(lm.params.iloc[0] - mine.estimate) < 1e-8
+        try:
+            import pyfixest as pf
+        except ImportError:
+            pf = None
+            print("pyfixest not installed: its column is left out (pip install -e '.[bench]')")
+        if pf is not None:
+
+            def by_pyfixest():
+                return pf.feols("y ~ d | unit + year", data=data, vcov={"CRV1": "village"})
+
+            by_pyfixest()  # numba compiles its kernels on the first call
+            times["pyfixest"], fx = median_ms(by_pyfixest, args.repeats)
+            # pyfixest stops its alternating projections at a looser tolerance (fixef_tol 1e-8 on the demeaning)
+            same = same and abs(fx.coef()["d"] - mine.estimate) < 1e-6
         if units <= args.dummies_max:
             import statsmodels.formula.api as smf
 

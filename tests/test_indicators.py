@@ -305,3 +305,15 @@ def test_fgt_table_equals_fgt_by_group_for_every_group() -> None:
             reference = ind.fgt_by_group(y, 3000.0, groups, alpha, w, se="none").iloc[:-1].set_index("group")
             assert list(reference.index) == list(table.index)
             assert table[column].to_numpy() == pytest.approx(reference["estimate"].to_numpy(dtype=float), abs=1e-15)
+
+
+def test_fgt_table_reports_the_groups_that_occur() -> None:
+    """Integer codes with gaps: absent codes are not groups; a group whose weights are all zero still is."""
+    with np.errstate(invalid="ignore"):  # group 5 has no persons: its ratios are undefined (NaN)
+        table = ind.fgt_table(
+            [50, 150, 50, 100, 10], [100, 100, 200, 200, 100], np.array([0, 0, 3, 3, 5]), [1, 1, 1, 1, 0]
+        )
+    assert table["group"].tolist() == [0, 3, 5] and table["persons"].tolist() == [2.0, 2.0, 0.0]
+    # group 3: gaps 150/200 and 100/200 -> P1 = 0.625, P2 = (0.5625 + 0.25) / 2
+    assert table.loc[1, "poverty_gap"] == 0.625 and table.loc[1, "squared_gap"] == 0.40625
+    assert np.isnan(table.loc[2, "headcount"])

@@ -50,3 +50,40 @@ def test_unknown_notebook() -> None:
         ),
     ):
         params.find_notebook("99_nothing")
+
+
+def test_parameters_read_as_papermill_reads_them() -> None:
+    """evalkit reads the parameters cell itself (no papermill import); the result equals papermill's."""
+    import ast
+
+    import papermill as pm
+
+    from evalkit import paths
+
+    for path in sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        mine, theirs = params.notebook_parameters(path), pm.inspect_notebook(str(path))
+        assert list(mine) == list(theirs), path.name
+        for name, info in theirs.items():
+            default = ast.literal_eval(info["default"])
+            assert (mine[name].type_name, mine[name].default, mine[name].help) == (
+                info["inferred_type_name"],
+                default,
+                info["help"],
+            ), (path.name, name)
+
+
+def test_parameters_cell_by_hand(tmp_path) -> None:
+    import json
+
+    cell = 'year: int = 2018  # the year\nlang = "en"\nx: float = (\n    1.5\n)  # spans lines\nimport os\n'
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": cell}], "nbformat": 4}
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    got = params.notebook_parameters(path)
+    assert got["year"] == params.Parameter("year", "int", 2018, "the year")
+    assert got["lang"] == params.Parameter("lang", "None", "en", "")
+    assert got["x"] == params.Parameter("x", "float", 1.5, "spans lines")
+    assert list(got) == ["year", "lang", "x"]
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ParameterError, match="a.ipynb: cannot read its parameters"):
+        params.notebook_parameters(path)

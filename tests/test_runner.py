@@ -159,3 +159,20 @@ def test_reconcile_command(evalkit_cli) -> None:
     done = _cli(evalkit_cli, "reconcile", "--failing")
     assert done.returncode == 0
     assert "health_subgroups" in done.stdout and "-12" in done.stdout
+
+
+def test_workers_share_the_cores(monkeypatch) -> None:
+    """Each worker's kernels get cores / jobs BLAS threads, unless the user set a number."""
+    import importlib
+    import os
+    import sys
+
+    run_module = importlib.import_module("evalkit.runner.run")  # the module, not the function it exports
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setitem(sys.modules, "rfc3987_syntax", sys.modules.get("rfc3987_syntax"))
+    run_module._start_worker(1)
+    assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "3"

@@ -89,11 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     ind = sub.add_parser(
         "indicators", help="summarize a registry folder (Parquet) into one tidy indicator table, on any size"
     )
-    ind.add_argument("path", help="registry folder with households/ and panel/ Parquet files (evalkit synth --scale)")
+    ind.add_argument(
+        "path", help="registry folder: households/, panel/ (and villages/ for the exit tests), Parquet (synth --scale)"
+    )
     ind.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default="duckdb", help="default duckdb")
     ind.add_argument("--out", required=True, help="CSV file to write (indicator, level, group, year, estimate)")
     ind.add_argument("--levels", default="county,township", help="comma-separated: province, county, township, village")
-    ind.add_argument("--no-gini", action="store_true", help="skip the Gini (the only indicator needing a sort)")
+    ind.add_argument("--no-gini", action="store_true", help="skip the Gini (needs a sort per level)")
+    ind.add_argument(
+        "--no-exit-tests", action="store_true", help="skip the village exit tests (run when villages/ is present)"
+    )
+    ind.add_argument(
+        "--exit-threshold",
+        type=float,
+        default=2.0,
+        help="exit-test incidence threshold in %% (default 2: the central region; 3 in the west)",
+    )
     ind.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit before spilling (default 6GB)")
     ind.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
 
@@ -150,6 +161,8 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
         engine=args.engine,
         levels=levels,
         gini=not args.no_gini,
+        exit_tests=False if args.no_exit_tests else None,
+        exit_threshold_pct=args.exit_threshold,
         memory_limit=args.memory_limit,
         threads=args.threads,
     )

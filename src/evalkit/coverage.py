@@ -20,7 +20,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["PROGRAMS", "participation", "coverage", "combinations", "ledger_comparison", "money", "village_projects"]
+__all__ = [
+    "PROGRAMS",
+    "DATED_PROGRAMS",
+    "start_years",
+    "participation",
+    "coverage",
+    "combinations",
+    "ledger_comparison",
+    "money",
+    "village_projects",
+]
 
 #: program code -> (line of work, English, Chinese)
 PROGRAMS: dict[str, tuple[str, str, str]] = {
@@ -44,6 +54,40 @@ PROGRAMS: dict[str, tuple[str, str, str]] = {
 
 #: programs every registered household is meant to have (coverage near 100% by design)
 UNIVERSAL = ("medical_insurance", "family_doctor")
+
+
+#: programs with a start year per household (the others, minimum living allowance and medical insurance, are
+#: year-by-year flags of the panel)
+DATED_PROGRAMS = tuple(code for code in PROGRAMS if code not in ("dibao", "medical_insurance"))
+
+
+def start_years(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per registered household with ``start_<program>``: the first year the household had the program
+    (missing if never), for every program in :data:`DATED_PROGRAMS`.
+
+    The household-level form of :func:`participation`: a household is covered in year ``t`` exactly when
+    ``start_<program> <= t``. This is what a registry of any size can store (see
+    :func:`evalkit.synth.scale.write_scaled`) and what :mod:`evalkit.engines` turns into coverage.
+
+    >>> from evalkit import datasets
+    >>> starts = start_years(datasets.load_county())
+    >>> int((starts["start_microcredit"] <= 2018).sum())
+    1568
+    """
+    out = county["households"][["household_id"]].copy()
+    programs = county["programs"]
+    registered = programs.loc[programs["registered"].astype(bool)]
+    firsts = {
+        code: registered.loc[registered["program"] == code].groupby("household_id")["start_year"].min()
+        for code in DATED_PROGRAMS
+    }
+    firsts["microcredit"] = county["loans"].groupby("household_id")["loan_year"].min()
+    labour = county["labour"]
+    firsts["training"] = labour.loc[labour["trained"].astype(bool)].groupby("household_id")["training_year"].min()
+    for code in DATED_PROGRAMS:
+        first = firsts[code].reindex(out["household_id"]).to_numpy()
+        out[f"start_{code}"] = pd.array(pd.Series(first, dtype="Float64").round(), dtype="Int16")
+    return out
 
 
 def participation(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:

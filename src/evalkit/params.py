@@ -1,8 +1,8 @@
 """Notebook parameters: discovery, type checks and allowed values.
 
 Every notebook has one cell tagged ``parameters`` with one literal per line,
-``name: type = default  # help``. :func:`notebook_parameters` reads them (via
-papermill's inspection). The runner calls :func:`validate` before any notebook
+``name: type = default  # help``. :func:`notebook_parameters` reads them
+(as papermill's inspection does, without importing papermill). The runner calls :func:`validate` before any notebook
 runs; each notebook's first code cell calls :func:`check`, so a notebook run by
 hand fails just as loudly.
 
@@ -81,21 +81,50 @@ def find_notebook(name_or_path: str | os.PathLike[str], folder: Path | None = No
 
 
 def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Parameter]:
-    """Parameters declared in a notebook's ``parameters`` cell, in order."""
-    import papermill as pm
+    """Parameters declared in a notebook's ``parameters`` cell, in order.
+
+    Read from the notebook's JSON with :mod:`ast` (the same result as ``papermill.inspect_notebook``,
+    which a test checks on every notebook, without importing papermill and nbformat: their import,
+    through jsonschema, costs seconds, and the runner reads every notebook before running any).
+    """
+    import json
+    import tokenize
 
     path = Path(path)
     try:
-        raw = pm.inspect_notebook(str(path))
-    except ValueError as exc:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ParameterError(f"{path.name}: cannot read its parameters ({exc}).") from None
+    tagged = [
+        c for c in cells if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if not tagged:
+        return {}
+    source = tagged[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    try:
+        tree = ast.parse(source)
+        comments = {
+            tok.start[0]: tok.string.lstrip("#").strip()
+            for tok in tokenize.generate_tokens(iter(source.splitlines(keepends=True)).__next__)
+            if tok.type == tokenize.COMMENT
+        }
+    except (SyntaxError, tokenize.TokenError) as exc:
         raise ParameterError(f"{path.name}: cannot read its parameters ({exc}).") from None
     out: dict[str, Parameter] = {}
-    for name, info in raw.items():
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, type_name, value = node.target.id, ast.get_source_segment(source, node.annotation), node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, type_name, value = node.targets[0].id, "None", node.value
+        else:
+            continue
+        text = ast.get_source_segment(source, value)
         try:
-            default = ast.literal_eval(info["default"]) if info["default"] is not None else None
+            default = ast.literal_eval(text)
         except (ValueError, SyntaxError):
-            default = info["default"]
-        out[name] = Parameter(name, info["inferred_type_name"] or "None", default, info.get("help") or "")
+            default = text
+        out[name] = Parameter(name, type_name or "None", default, comments.get(node.end_lineno, ""))
     return out
 
 

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -121,6 +122,22 @@ def _metrics_or_none(folder: Path) -> dict[str, int | float] | None:
     return read_metrics(folder) if (folder / METRICS_FILE).is_file() else None
 
 
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _start_worker(threads: int) -> None:
+    """Each worker (and the kernels it starts, which inherit its environment) uses its share of the cores:
+    ``jobs`` kernels each running a BLAS pool as wide as the machine would fight over the same cores.
+    A value the user set is kept."""
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, str(threads))
+    # papermill imports nbformat, which imports jsonschema, which compiles 38 IRI grammars at import when
+    # rfc3987-syntax is installed (4 s here). nbformat validates without format checks, so nothing in a
+    # worker uses them: the import is declined in the workers only (jsonschema expects it may be missing).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill  # noqa: F401  (imported while the other workers start, not at the first notebook)
+
+
 def run(
     year: int | None = None,
     *,
@@ -207,10 +224,14 @@ def run(
             stale.unlink(missing_ok=True)
         nb.out_dir.mkdir(parents=True)
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(planned)))
+    cores = os.cpu_count() or 1
+    workers = max(1, min(jobs or cores, len(planned)))
     log.info("running %d notebook(s) for %d with %d worker(s) into %s", len(planned), year, workers, out_dir)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    threads = max(1, cores // workers)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(threads,)
+    ) as pool:
         futures = {
             nb.name: pool.submit(
                 execute_one, str(nb.source), str(nb.executed), str(nb.html), nb.parameters, kernel, timeout
