@@ -144,7 +144,7 @@ def test_engine_exit_tests_equal_evalkit_dynamics(county_table) -> None:
 def test_exit_tests_by_hand() -> None:
     villages = pd.DataFrame({"village_id": ["a", "b", "c"], "county_id": ["k", "k", "k"], "agri_pop": [100, 200, 300]})
     sums = pd.DataFrame({"village_id": ["a", "b"], "year": [2018, 2018], "registered": [2.0, 3.0]})
-    t = engines.exit_tests(sums, villages, ("village", "county")).set_index(["indicator", "level", "group"])
+    t = engines.village_exit_tests(sums, villages, ("village", "county")).set_index(["indicator", "level", "group"])
     t = t["estimate"]
     # a: exactly 2% is not below 2%; b: 1.5% passes; c: no registered household, 0% passes
     assert t[("passes_exit_test", "village", "a")] == 0 and t[("passes_exit_test", "village", "b")] == 1
@@ -152,11 +152,11 @@ def test_exit_tests_by_hand() -> None:
     assert t[("exit_incidence_pct", "county", "k")] == pytest.approx(100 * 5 / 600)
     assert t[("villages_passing_exit_test", "county", "k")] == 2
     assert t[("share_villages_passing_exit_test", "county", "k")] == pytest.approx(2 / 3)
-    west = engines.exit_tests(sums, villages, ("village",), threshold_pct=3.0).set_index(["indicator", "group"])
+    west = engines.village_exit_tests(sums, villages, ("village",), threshold_pct=3.0).set_index(["indicator", "group"])
     assert west.loc[("passes_exit_test", "a"), "estimate"] == 1
     bad = villages.assign(agri_pop=[100, 0, 300])
     with pytest.raises(UserInputError, match=r"agri_pop must be a positive number.*\bb\b"):
-        engines.exit_tests(sums, bad, ("county",))
+        engines.village_exit_tests(sums, bad, ("county",))
 
 
 def test_transitions_need_the_previous_year() -> None:

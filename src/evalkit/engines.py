@@ -4,7 +4,7 @@ Every indicator here is a ratio of sums of per-household-year terms within a gro
 family, Watts, the registered share, counts; transitions, which also read the household's previous year;
 program coverage, from each household's first year with the program), or the Gini, which adds one running
 sum over households sorted by income. The village exit tests add a second, small stage: village sums of
-registered persons over the villages' agricultural population (:func:`exit_tests`, the same pandas code
+registered persons over the villages' agricultural population (:func:`village_exit_tests`, the same pandas code
 after every engine). Each term is written once as a small expression (:class:`Expr`) that renders itself both as a
 vectorized pandas computation and as SQL; the SQL is the same text for DuckDB and Spark. So the three
 engines cannot drift apart: they evaluate the same definitions, and tests check that they agree.
@@ -47,7 +47,7 @@ __all__ = [
     "coverage_terms",
     "county_registry",
     "write_registry",
-    "exit_tests",
+    "village_exit_tests",
     "summarize",
     "summarize_frames",
 ]
@@ -251,7 +251,7 @@ def _ids(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
-def exit_tests(
+def village_exit_tests(
     village_sums: pd.DataFrame, villages: pd.DataFrame, levels: tuple[str, ...], threshold_pct: float = 2.0
 ) -> pd.DataFrame:
     """Village and higher-level exit tests from registered persons by village and year.
@@ -265,7 +265,7 @@ def exit_tests(
 
     >>> v = pd.DataFrame({"village_id": ["a", "b"], "county_id": ["c", "c"], "agri_pop": [100, 300]})
     >>> s = pd.DataFrame({"village_id": ["a"], "year": [2018], "registered": [3.0]})
-    >>> t = exit_tests(s, v, ("county",))
+    >>> t = village_exit_tests(s, v, ("county",))
     >>> t.set_index("indicator")["estimate"].to_dict()["exit_incidence_pct"]  # 3 / 400
     0.75
     """
@@ -416,6 +416,8 @@ def summarize_frames(
             g = agg.assign(estimate=agg["t"] / (agg["w"] * agg["wy"]) - 1.0)
         out.append(_finish(sums, level, g, _ratios(programs)))
     if villages is not None:
+        if "village_id" not in base:
+            raise UserInputError("the exit tests need a village_id column in the households table")
         village_sums = (
             terms[["registered"]]
             .assign(village_id=base["village_id"].to_numpy(), year=base["year"].to_numpy())
@@ -423,7 +425,7 @@ def summarize_frames(
             .sum()
             .reset_index()
         )
-        out.append(exit_tests(village_sums, villages, levels, exit_threshold_pct))
+        out.append(village_exit_tests(village_sums, villages, levels, exit_threshold_pct))
     return pd.concat(out, ignore_index=True)
 
 
@@ -575,7 +577,7 @@ def _duckdb(
         out += _gini_frames(lambda q: con.execute(q).df(), levels)
     if exits:
         village_sums = con.execute(_VILLAGE_SQL.format(term=TERMS["registered"].sql())).df()
-        out.append(exit_tests(village_sums, _read_table(path, "villages"), levels, threshold))
+        out.append(village_exit_tests(village_sums, _read_table(path, "villages"), levels, threshold))
     con.close()
     return pd.concat(out, ignore_index=True)
 
@@ -650,7 +652,7 @@ def _spark(path: Path, levels: tuple[str, ...], gini: bool, exits: bool, thresho
             query = _VILLAGE_SQL.format(term=TERMS["registered"].sql()).replace("VARCHAR(64)", "STRING")
             spark.sql(query).write.mode("overwrite").parquet(tmp + "/villages")
             village_sums = _read_table(Path(tmp), "villages")
-        out.append(exit_tests(village_sums, _read_table(path, "villages"), levels, threshold))
+        out.append(village_exit_tests(village_sums, _read_table(path, "villages"), levels, threshold))
     return pd.concat(out, ignore_index=True)
 
 
