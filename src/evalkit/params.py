@@ -1,10 +1,10 @@
 """Notebook parameters: discovery, type checks and allowed values.
 
 Every notebook has one cell tagged ``parameters`` with one literal per line,
-``name: type = default  # help``. :func:`notebook_parameters` reads them
-(as papermill's inspection does, without importing papermill). The runner calls :func:`validate` before any notebook
-runs; each notebook's first code cell calls :func:`check`, so a notebook run by
-hand fails just as loudly.
+``name: type = default  # help``. :func:`notebook_parameters` reads them (as
+papermill's inspection does, without importing papermill). The runner calls
+:func:`validate` before any notebook runs; each notebook's first code cell
+calls :func:`check`, so a notebook run by hand fails just as loudly.
 
 Examples
 --------
