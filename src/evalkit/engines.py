@@ -232,13 +232,24 @@ def _programs(columns) -> list[str]:
     return [c[len(START_PREFIX) :] for c in columns if c.startswith(START_PREFIX)]
 
 
-def _finish(sums: pd.DataFrame, level: str, gini: pd.DataFrame | None, ratios: dict) -> pd.DataFrame:
+#: the Gini rows: each engine's per-group query returns the estimate itself
+_GINI = {"gini": ("estimate", None)}
+
+
+def _all_terms(programs: list[str]) -> dict[str, Expr]:
+    return {**TERMS, **LAG_TERMS, **coverage_terms(programs)}
+
+
+def _levels_available(columns) -> str:
+    return ", ".join(c[:-3] for c in columns if c.endswith("_id") and c != "household_id")
+
+
+def _finish(sums: pd.DataFrame, level: str, ratios: dict) -> pd.DataFrame:
+    """Tidy rows (indicator, level, group, year, estimate) from per-group sums and the ratios to take."""
     rows = []
     for name, (num, den) in ratios.items():
         value = sums[num] / sums[den] if den else sums[num]
         rows.append(pd.DataFrame({"indicator": name, "group": sums["group"], "year": sums["year"], "estimate": value}))
-    if gini is not None:
-        rows.append(gini.assign(indicator="gini")[["indicator", "group", "year", "estimate"]])
     out = pd.concat(rows, ignore_index=True)
     out.insert(1, "level", level)
     out["group"] = out["group"].astype(str)
@@ -393,19 +404,17 @@ def summarize_frames(
     """
     base = _pandas_base(households, panel)
     programs = _programs(base.columns)
-    all_terms = {**TERMS, **LAG_TERMS, **coverage_terms(programs)}
-    terms = pd.DataFrame({name: expr.pandas(base) for name, expr in all_terms.items()})
+    terms = pd.DataFrame({name: expr.pandas(base) for name, expr in _all_terms(programs).items()})
     out = []
     for level in levels:
         key = f"{level}_id"
         if key not in base:
             raise UserInputError(
-                f"no column {key!r} in the households table; levels available: "
-                f"{', '.join(c[:-3] for c in base.columns if c.endswith('_id') and c != 'household_id')}"
+                f"no column {key!r} in the households table; levels available: {_levels_available(base.columns)}"
             )
         frame = terms.assign(group=base[key].to_numpy(), year=base["year"].to_numpy())
         sums = frame.groupby(["group", "year"], sort=True).sum().reset_index()
-        g = None
+        out.append(_finish(sums, level, _ratios(programs)))
         if gini:
             ordered = base.assign(group=base[key]).sort_values(["group", "year", "y", "household_id"], kind="stable")
             before = ordered.groupby(["group", "year"])["w"].cumsum() - ordered["w"]
@@ -413,8 +422,7 @@ def summarize_frames(
                 t=ordered["w"] * ordered["y"] * (2 * before + ordered["w"]), wy=ordered["w"] * ordered["y"]
             )
             agg = part.groupby(["group", "year"]).agg(t=("t", "sum"), w=("w", "sum"), wy=("wy", "sum")).reset_index()
-            g = agg.assign(estimate=agg["t"] / (agg["w"] * agg["wy"]) - 1.0)
-        out.append(_finish(sums, level, g, _ratios(programs)))
+            out.append(_finish(agg.assign(estimate=agg["t"] / (agg["w"] * agg["wy"]) - 1.0), level, _GINI))
     if villages is not None:
         if "village_id" not in base:
             raise UserInputError("the exit tests need a village_id column in the households table")
@@ -524,8 +532,7 @@ def _view_sql(path: Path, levels: tuple[str, ...], exits: bool) -> tuple[dict[st
     missing = [c for c in ids if c not in columns]
     if missing:
         raise UserInputError(
-            f"{path / 'households'}: no column {', '.join(missing)}; levels available: "
-            f"{', '.join(c[:-3] for c in columns if c.endswith('_id') and c != 'household_id')}"
+            f"{path / 'households'}: no column {', '.join(missing)}; levels available: {_levels_available(columns)}"
         )
     starts = [c for c in columns if c.startswith(START_PREFIX)]
     extra = "".join(f", h.{c}" for c in ids) + "".join(f", CAST(h.{c} AS DOUBLE) AS {c}" for c in starts)
@@ -534,16 +541,11 @@ def _view_sql(path: Path, levels: tuple[str, ...], exits: bool) -> tuple[dict[st
 
 def _split_levels(sums: pd.DataFrame, levels: tuple[str, ...], ratios: dict) -> list[pd.DataFrame]:
     sums = sums.rename(columns={"grp": "group"})
-    return [_finish(sums.loc[sums["lvl"] == lv].reset_index(drop=True), lv, None, ratios) for lv in levels]
+    return [_finish(sums.loc[sums["lvl"] == lv].reset_index(drop=True), lv, ratios) for lv in levels]
 
 
 def _gini_frames(run, levels: tuple[str, ...]) -> list[pd.DataFrame]:
-    out = []
-    for level in levels:
-        g = run(_gini_sql(level)).rename(columns={"grp": "group"})
-        frame = g.assign(indicator="gini", level=level)[["indicator", "level", "group", "year", "estimate"]]
-        out.append(frame.assign(group=frame["group"].astype(str), year=frame["year"].astype(int)))
-    return out
+    return [_finish(run(_gini_sql(level)).rename(columns={"grp": "group"}), level, _GINI) for level in levels]
 
 
 def _duckdb(
@@ -571,7 +573,7 @@ def _duckdb(
     for name, query in views.items():
         con.execute(f"CREATE VIEW {name} AS {query}")
     ratios = _ratios(programs)
-    terms = {**TERMS, **LAG_TERMS, **coverage_terms(programs)}
+    terms = _all_terms(programs)
     out = _split_levels(con.execute(_grouped_sql(levels, terms)).df(), levels, ratios)
     if gini:
         out += _gini_frames(lambda q: con.execute(q).df(), levels)
@@ -639,7 +641,7 @@ def _spark(path: Path, levels: tuple[str, ...], gini: bool, exits: bool, thresho
     for name, query in views.items():
         spark.sql(query).createOrReplaceTempView(name)
     ratios = _ratios(programs)
-    terms = {**TERMS, **LAG_TERMS, **coverage_terms(programs)}
+    terms = _all_terms(programs)
 
     def run(query: str) -> pd.DataFrame:
         return _collect(spark.sql(query.replace("VARCHAR(64)", "STRING")))
