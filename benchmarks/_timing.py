@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 
@@ -14,3 +16,8 @@ def median_ms(func, repeats: int) -> tuple[float, object]:
         result = func()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000, result
+
+
+def machine() -> str:
+    """One line naming the machine, its cores and the Python version, printed first by every benchmark."""
+    return f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -16,11 +16,12 @@ import argparse
 import contextlib
 import io
 import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from _timing import machine
 
 
 def _floor(year: int, out_root: Path) -> dict[str, float]:
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="evalkit run's worker processes (default: cores)")
     parser.add_argument("--year", type=int, default=2018)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     floors, runs = [], []
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:

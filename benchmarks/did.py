@@ -12,12 +12,10 @@ Run: ``.venv/bin/python benchmarks/did.py [--units 4000 100000 1000000] [--years
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 
 import numpy as np
 import pandas as pd
-from _timing import median_ms
+from _timing import machine, median_ms
 
 from evalkit import impact
 
@@ -29,7 +27,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dummies-max", type=int, default=1000)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     rows = []
     for units in args.units:
         rng = np.random.default_rng(0)

@@ -22,12 +22,10 @@ Prints machine information first. Nothing here is asserted; targets are read off
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 
 import numpy as np
 import pandas as pd
-from _timing import median_ms
+from _timing import machine, median_ms
 
 from evalkit import indicators as ind
 
@@ -59,10 +57,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--apply-max", type=int, default=100_000)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, pandas {pd.__version__}"
-    )
+    print(f"{machine()}, numpy {np.__version__}, pandas {pd.__version__}")
     kernel = _kernel()
     try:
         import polars as pl
