@@ -11,7 +11,7 @@ YEAR ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup evaluate test bench lab lint clean-venv
+.PHONY: setup evaluate test test-fast bench lab lint docs clean-venv
 
 setup: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"evalkit needs Python 3.11 or newer, found {v.major}.{v.minor}; run make with PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --progress-bar off -q --upgrade pip
-	$(PIP) install --progress-bar off -q -e '.[test]'
+	$(PIP) install --progress-bar off -q -e '.[test,docs]'
 	# PySpark goes into its own folder, not the environment: pandera imports pyspark.pandas at start-up
 	# whenever pyspark is importable, which slows every evalkit import and warns under pandas 3.
 	$(PIP) install --progress-bar off -q --upgrade --target $(VENV)/spark 'pyspark>=3.5'
@@ -30,9 +30,14 @@ $(STAMP): pyproject.toml
 evaluate: $(STAMP)
 	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(ARGS)
 
-## Run the whole test suite (unit, doctest, notebook and runner tests, nbval).
+## Run the whole test suite (unit tests, doctests, the docs build, one shared annual run, the notebooks),
+## in one process per core, one test module at a time (so the module of the shared annual run runs it once).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
+
+## The fast tier for the edit-test loop: every test not marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow" $(ARGS)
 
 ## Run every benchmark (installs the comparison libraries of the `bench` extra first); prints tables of ratios.
 bench: $(STAMP)
@@ -41,6 +46,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/indicators.py --reps 999
 	$(BIN)/python benchmarks/did.py
 	$(BIN)/python benchmarks/annual_run.py
+
+## Build the documentation site strictly into site/ (every link and reference checked).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 ## Open JupyterLab on the notebooks with the evalkit kernel.
 lab: $(STAMP)

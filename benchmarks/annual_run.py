@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import statistics
 import tempfile
 import time
@@ -30,30 +29,20 @@ def _floor(year: int, out_root: Path) -> dict[str, float]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import nbformat
     from IPython.display import display  # a kernel's builtin; outside one it prints the text form
 
     from evalkit.runner import discover
+    from evalkit.runner.execute import run_in_process
 
     seconds = {}
     for source in discover():
-        notebook = nbformat.read(source, as_version=4)
         values = {"year": year, "out_dir": str(out_root / source.stem)}
         Path(values["out_dir"]).mkdir(parents=True, exist_ok=True)
-        namespace: dict[str, object] = {"__name__": "__main__", "display": display}
-        here = os.getcwd()
         start = time.perf_counter()
-        os.chdir(source.parent)  # papermill runs each notebook from its own folder too
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                for index, cell in enumerate(notebook.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    exec(compile(cell.source, f"{source.stem}[{index}]", "exec"), namespace)
-                    if "parameters" in cell.metadata.get("tags", []):
-                        namespace.update(values)
+                run_in_process(source, values, display=display)
         finally:
-            os.chdir(here)
             plt.close("all")
         seconds[source.stem] = time.perf_counter() - start
     return seconds

@@ -1,4 +1,4 @@
-"""Test set-up: outputs of notebooks run by tests (nbval included) go to a temporary folder."""
+"""Test set-up: outputs of notebooks run by tests go to a temporary folder."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _OUTPUT_ROOT = Path(tempfile.mkdtemp(prefix="evalkit-test-outputs-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Set before any kernel starts, so notebooks executed by nbval inherit it.
+    # Set before any kernel starts, so notebooks executed by the tests inherit it.
     os.environ["EVALKIT_OUTPUT_ROOT"] = str(_OUTPUT_ROOT)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_indicators import _loop_variance
 
-from evalkit import assessment, datasets, synth
+from evalkit import assessment, datasets, sampling, synth
 from evalkit.errors import DataError
 
 
@@ -91,6 +91,7 @@ def test_thresholds_come_from_reference_data() -> None:
     assert assessment.thresholds("west")["composite_incidence"] == 0.03
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("icc", "power"), [(0.0, 0.8), (0.02, 0.8), (0.05, 0.9)])
 def test_sample_size_achieves_its_power_in_simulation(icc, power) -> None:
     plan = assessment.sample_size(p_true=0.01, threshold=0.02, icc=icc, power=power, per_village=25)
@@ -100,11 +101,11 @@ def test_sample_size_achieves_its_power_in_simulation(icc, power) -> None:
 
 
 def test_allocation_and_a_reproducible_visit_list() -> None:
-    assert assessment.allocate(7, [10, 0.5, 5]).tolist() == [4, 1, 2]
+    assert sampling.allocate(7, [10, 0.5, 5], minimum=1).tolist() == [4, 1, 2]
     county = datasets.load_county()
     exited = county["households"].loc[county["households"]["exit_year"].notna()]
     by_town = exited.merge(county["villages"][["village_id", "township_id"]]).groupby("township_id").size()
-    counts = pd.Series(assessment.allocate(20, by_town.to_numpy()), index=by_town.index)
+    counts = pd.Series(sampling.allocate(20, by_town.to_numpy(), minimum=1), index=by_town.index)
     visit = assessment.draw_visit_list(county["households"], county["villages"], counts, 10, seed=7)
     again = assessment.draw_visit_list(county["households"], county["villages"], counts, 10, seed=7)
     pd.testing.assert_frame_equal(visit, again)
@@ -122,6 +123,7 @@ def test_allocation_and_a_reproducible_visit_list() -> None:
     assert visit["weight"].sum() == pytest.approx(len(exited), rel=0.25)
 
 
+@pytest.mark.slow
 def test_intervals_cover_the_true_county_values_in_repeated_samples() -> None:
     from evalkit.synth.survey import draw_survey
 

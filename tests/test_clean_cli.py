@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -55,61 +54,3 @@ def test_user_errors_exit_2_with_one_message(tmp_path, repo_root, evalkit_cli, a
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
     assert not (repo_root / "k.key").exists()
-
-
-def _identifiers_of(export: Path) -> set[str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(export, read_only=True)
-    values: set[str] = set()
-    for sheet in book.worksheets:
-        rows = sheet.iter_rows(values_only=True)
-        next(rows)  # title
-        header = list(next(rows))  # upper header row: single cells merged down hold the names
-        next(rows)
-        cols = [header.index(h) for h in ("姓名", "证件号码", "联系电话")]
-        for row in rows:
-            for c in cols:
-                if c < len(row) and row[c] not in (None, ""):
-                    value = row[c]
-                    values.add(str(value) if not isinstance(value, float) else f"{value:.0f}")
-    book.close()
-    return values
-
-
-def test_no_identifier_reaches_any_output_of_cleaning_and_evaluation(tmp_path, evalkit_cli) -> None:
-    """The synthetic messy export is full of fake names, ID numbers and phones; none may come out anywhere."""
-    from evalkit import datasets
-    from evalkit.synth.export import messy_export
-
-    export = tmp_path / "raw" / "export.xlsx"
-    faults = messy_export(datasets.load_county(), export)
-    secrets_ = _identifiers_of(export)
-    assert len(secrets_) > 20_000  # names (some shared), ID numbers and phones of 8,055 members
-    clean_dir, outputs = tmp_path / "clean", tmp_path / "outputs"
-    cleaned = _cli(
-        evalkit_cli, "clean", str(export), "--out", str(clean_dir), "--year", "2018", "--poverty-line", "3134.4"
-    )
-    assert cleaned.returncode == 0, cleaned.stderr
-    summary = json.loads((clean_dir / "summary.json").read_text(encoding="utf-8"))
-    assert summary["rows_in"] == faults.rows_in == summary["rows_kept"] + summary["rows_quarantined"]
-    assert summary["rows_quarantined"] == len(faults.quarantined_rows)
-    run = _cli(evalkit_cli, "run", "--out", str(outputs), "-p", f"clean_dir={clean_dir}")
-    assert run.returncode == 0, run.stderr
-    metrics = json.loads((outputs / "00_data_quality" / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["rows_in"] == summary["rows_in"] and metrics["synthetic"] == 0
-    texts = [cleaned.stdout, cleaned.stderr, run.stdout, run.stderr]
-    for folder in (clean_dir, outputs):
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix != ".png":
-                texts.append(path.read_bytes().decode("utf-8", errors="ignore"))
-    blob = "\n".join(texts)
-    # names are 2-3 Chinese characters: match them as whole cell values or between non-CJK characters
-    leaked = sorted(v for v in secrets_ if v in blob and (v.isdigit() or v.isascii() or _as_word(v, blob)))
-    assert leaked == []
-
-
-def _as_word(name: str, blob: str) -> bool:
-    import re
-
-    return re.search(rf"(?<![\u3400-\u9fff]){re.escape(name)}(?![\u3400-\u9fff])", blob) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 
@@ -41,6 +43,7 @@ def tables(draw):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(table=tables(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+@pytest.mark.slow
 def test_random_tables_balance_or_fail_clearly(tmp_path_factory, table, encoding) -> None:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(table)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evalkit import coverage, datasets, published
+from evalkit import datasets, programs, published
+from evalkit.evaluations import coverage
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +24,12 @@ def test_coverage_and_combinations_by_hand() -> None:
             "relocation": [0, 0, 1, 0],
         }
     )
-    overall = coverage.coverage(m).set_index("program")["coverage"]
+    overall = programs.coverage(m).set_index("program")["coverage"]
     assert overall["microcredit"] == 0.5 and overall["nothing"] == 0.25
     assert overall["no_targeted_program"] == 0.5  # b (insurance only) and d (nothing)
-    by = coverage.coverage(m, "cause").set_index("program")
+    by = programs.coverage(m, "cause").set_index("program")
     assert by.loc["microcredit", "illness"] == 0.5 and by.loc["relocation", "schooling"] == 0.5
-    combos = coverage.combinations(m).set_index("programs")["households"].to_dict()
+    combos = programs.combinations(m).set_index("programs")["households"].to_dict()
     assert combos == {
         "medical_insurance + microcredit": 1,
         "medical_insurance": 1,
@@ -46,13 +47,13 @@ def test_registry_reproduces_the_reports_program_counts(county) -> None:
 
 
 def test_participation_respects_start_years(county) -> None:
-    m2018 = coverage.participation(county, 2018)
-    m2019 = coverage.participation(county, 2019)
+    m2018 = programs.participation(county, 2018)
+    m2019 = programs.participation(county, 2019)
     assert len(m2018) == 3601 and m2018["forest_ranger"].sum() == 0  # rangers were hired in 2019
     assert (
         m2019["forest_ranger"].sum() == county["programs"].query("program == 'forest_ranger'")["household_id"].nunique()
     )
-    assert m2018["microcredit"].sum() == 1568 and coverage.participation(county, 2016)["microcredit"].sum() == 528
+    assert m2018["microcredit"].sum() == 1568 and programs.participation(county, 2016)["microcredit"].sum() == 528
 
 
 def test_money_per_exit_by_hand() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import coverage, datasets, engines, indicators
-from evalkit.coverage import DATED_PROGRAMS
+from evalkit import datasets, engines, indicators, programs
+from evalkit.programs import DATED_PROGRAMS
 from evalkit.errors import UserInputError
 from evalkit.synth.scale import write_scaled
 
@@ -63,6 +63,7 @@ def test_pandas_engine_equals_evalkit_indicators_on_the_county(county_folder) ->
     assert end["registered_persons"] == 1259 and end["households"] == 3601
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["county", "province"])
 def test_duckdb_equals_pandas(which, county_folder, province_folder) -> None:
     folder = county_folder[0] if which == "county" else province_folder
@@ -74,6 +75,7 @@ def test_duckdb_equals_pandas(which, county_folder, province_folder) -> None:
     assert set(duck["indicator"]) == {*engines.RATIOS, "gini", *engines.EXIT_TEST_INDICATORS, *coverage}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["county", "province"])
 def test_spark_local_mode_equals_pandas(which, county_folder, province_folder) -> None:
     folder = county_folder[0] if which == "county" else province_folder
@@ -84,11 +86,12 @@ def test_spark_local_mode_equals_pandas(which, county_folder, province_folder) -
     assert {"coverage_microcredit", "into_poverty", "share_villages_passing_exit_test"} <= set(spark["indicator"])
 
 
+@pytest.mark.slow
 def test_engine_coverage_equals_the_coverage_module(county_table) -> None:
     county, table = county_table
     for year in (2015, 2016, 2018, 2019):
-        expected = coverage.coverage(coverage.participation(county, year)).set_index("program")["coverage"]
-        by_township = coverage.coverage(coverage.participation(county, year), by="township_id").set_index("program")
+        expected = programs.coverage(programs.participation(county, year)).set_index("program")["coverage"]
+        by_township = programs.coverage(programs.participation(county, year), by="township_id").set_index("program")
         for program in DATED_PROGRAMS:
             got = table[(f"coverage_{program}", "county", "140426", year)]
             assert got == pytest.approx(expected[program], abs=1e-12), (program, year)
@@ -198,6 +201,7 @@ def test_expressions_render_the_same_formula() -> None:
     assert got == [0.5, 0.0]
 
 
+@pytest.mark.slow
 def test_cli_indicators(county_folder, tmp_path) -> None:
     folder = county_folder[0]
     out = tmp_path / "summary.csv"

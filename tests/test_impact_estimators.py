@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from evalkit import datasets, impact
-from evalkit.impact import microcredit as mc
+from evalkit.evaluations import microcredit as mc
 
 # ---------------------------------------------------------------- Callaway–Sant'Anna against `differences`
 
@@ -27,6 +27,7 @@ def castle() -> pd.DataFrame:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("control", ["never", "not_yet"])
 def test_callaway_santanna_equals_the_differences_package(castle, control) -> None:
     from differences import ATTgt
@@ -72,6 +73,7 @@ def _small_panel(seed: int) -> pd.DataFrame:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("null", [0.0, 0.3])
 def test_wild_cluster_bootstrap_equals_wildboottest_with_dummies(null) -> None:
     import statsmodels.api as sm
@@ -175,6 +177,7 @@ def test_truths_follow_from_the_cohort_truths_by_hand(county) -> None:
     assert mc.truths(county["truth"], "operating_pc", 2019)["post_years"] == pytest.approx(437.0609, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_microcredit_effects_table_against_the_planted_truth(panel_2018, county) -> None:
     truth = mc.truths(county["truth"], "operating_pc", 2018)
     table = mc.effects(panel_2018, "operating_pc", year=2018, truth=truth, reps=99).set_index("method")
@@ -207,6 +210,7 @@ def test_pretrends_are_flat_and_the_placebo_is_null(panel_2018) -> None:
     assert low <= 0 <= high and fake.details["shift"] == 2
 
 
+@pytest.mark.slow
 def test_on_total_income_the_pretrend_test_warns_and_covariates_repair(county) -> None:
     # borrowing was selected on income trends: two-way FE on total income misses, the pre-trend test says
     # so, and the doubly robust long difference with the 2014-15 trend as a covariate recovers the truth

@@ -3,11 +3,15 @@ out-of-time risk model that cannot see the future."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import datasets, risk
+from evalkit import datasets, published, reference, risk
+
+RULES = risk.ScreeningRules.from_table()
 
 
 def _panel(rows: dict[str, list[tuple[float, float, bool]]], years=(2016, 2017, 2018)) -> pd.DataFrame:
@@ -31,7 +35,7 @@ def test_each_criterion_and_its_edges() -> None:
             "no_event": [(3900, 2000, False), (3700, 2000, False), (3500, 2000, False)],
         }
     )
-    flags = risk.screen(panel, 2018).set_index("household_id")
+    flags = risk.screen(panel, 2018, RULES).set_index("household_id")
     assert flags.loc["all_four", "reasons"] == "low_income; falling_income; transfer_dependent; major_event"
     assert flags["report_rule"].to_dict() == {
         "all_four": True,
@@ -56,29 +60,36 @@ def test_monitoring_categories_by_hand() -> None:
             "hardship": [(6000, 0, False), (6000, 0, False), (5000, 0, True)],  # event and a fall
         }
     )
-    flags = risk.screen(panel, 2018, exited={"unstable", "above_line"}).set_index("household_id")
+    flags = risk.screen(panel, 2018, RULES, exited={"unstable", "above_line"}).set_index("household_id")
     assert flags["unstable_exited"].to_dict() == {"unstable": True, "above_line": False, "hardship": False}
     assert flags["sudden_hardship"].to_dict() == {"unstable": False, "above_line": False, "hardship": True}
     assert (
-        risk.screen(panel, 2018, exited={"above_line"}, monitoring_line=5000)
+        risk.screen(panel, 2018, dataclasses.replace(RULES, monitoring_line=5000), exited={"above_line"})
         .set_index("household_id")
         .loc["above_line", "unstable_exited"]
     )
 
 
 def test_rules_are_versioned_data() -> None:
-    assert risk.rule_value("report_screening", "income_below", 2018) == 4000
-    assert risk.rule_value("monitoring", "monitoring_line", 2024, region="Yunnan") == 8700
-    assert risk.rule_value("monitoring", "monitoring_line_multiple", 2021, region="Shanxi") == 1.5  # default
+    assert reference.rule_value("report_screening", "income_below", 2018) == 4000
+    assert reference.rule_value("monitoring", "monitoring_line", 2024, region="Yunnan") == 8700
+    assert reference.rule_value("monitoring", "monitoring_line_multiple", 2021, region="Shanxi") == 1.5  # default
     with pytest.raises(Exception, match="no value of 'income_below' in rule set 'report_screening'.*2030"):
-        risk.rule_value("report_screening", "income_below", 2030)
+        reference.rule_value("report_screening", "income_below", 2030)
+
+
+def test_the_rule_is_the_reports_published_rule() -> None:
+    """risk_rules.csv is where the thresholds are read from; it must agree with the report's figures."""
+    assert RULES.income_below == published.figure("dp_screen_income_line") == 4000
+    assert RULES.transfer_share_above == published.figure("dp_screen_transfer_share") / 100 == 0.5
+    assert reference.poverty_line("screening", 2016)[0] == 4000
 
 
 def test_the_report_screening_finds_18_households_and_40_people() -> None:
     county = datasets.load_county()
     households = county["households"]
     exited = set(households.loc[households["exit_year"] <= 2018, "household_id"])
-    flags = risk.screen(county["panel"], 2018, exited=exited)
+    flags = risk.screen(county["panel"], 2018, RULES, exited=exited)
     flagged = flags.loc[flags["report_rule"], "household_id"]
     assert len(flagged) == 18  # 排查稳定脱贫困难户18户40人
     assert households.set_index("household_id").loc[flagged, "household_size"].sum() == 40

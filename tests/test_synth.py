@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import datasets, paths, published, synth
+from evalkit import datasets, paths, published, risk, synth
+from evalkit.crosscheck import crosscheck
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +17,7 @@ def county() -> dict[str, pd.DataFrame]:
     return {name: datasets.load(name) for name in synth.TABLES}
 
 
+@pytest.mark.slow
 def test_committed_files_are_regenerated_byte_for_byte(tmp_path) -> None:
     written = synth.write(tmp_path)
     for path in written:
@@ -25,14 +27,15 @@ def test_committed_files_are_regenerated_byte_for_byte(tmp_path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_another_seed_differs_but_matches_the_ledger() -> None:
     county = synth.generate(seed=11)
-    assert set(synth.crosscheck(county)["status"]) == {"matches", "not in registry"}
+    assert set(crosscheck(county, published.load())["status"]) == {"matches", "not in registry"}
     assert not county["households"].equals(synth.generate()["households"])
 
 
 def test_every_reproducible_figure_matches(county) -> None:
-    table = synth.crosscheck(county)
+    table = crosscheck(county, published.load())
     assert (table["status"] != "differs").all(), table.loc[table["status"] == "differs"].to_string()
     matched = set(table.loc[table["status"] == "matches", "figure_id"])
     assert {
@@ -144,6 +147,7 @@ def test_unknown_dataset() -> None:
         datasets.load("panel_2030")
 
 
+@pytest.mark.slow
 def test_synth_command(tmp_path, evalkit_cli) -> None:
     import subprocess
 
@@ -258,12 +262,10 @@ def test_2019_statuses_follow_incomes(county) -> None:
 
 
 def test_report_screening_rule_flags_exactly_18_households_40_people(county) -> None:
-    from evalkit.risk import ReportRule, report_rule_flags
-
-    rule = ReportRule.from_ledger()
+    rule = risk.ScreeningRules.from_table()
     assert (rule.income_below, rule.transfer_share_above) == (4000.0, 0.5)
-    flags = report_rule_flags(county["panel"], 2018, rule)
-    flagged = flags.loc[flags["flagged"], "household_id"]
+    flags = risk.screen(county["panel"], 2018, rule)
+    flagged = flags.loc[flags["report_rule"], "household_id"]
     sizes = county["households"].set_index("household_id")["household_size"]
     assert (flagged.size, int(sizes.loc[flagged].sum())) == (18, 40)
     # independent check of one flagged household against the raw panel
@@ -342,6 +344,7 @@ def test_survey_truth_is_plausible(county) -> None:
     assert 0.9 < truth["approval_rate"] < 0.99
 
 
+@pytest.mark.slow
 def test_survey_design_is_unbiased_over_repeated_draws() -> None:
     from evalkit.synth.survey import draw_survey
 
@@ -367,6 +370,7 @@ def test_survey_design_is_unbiased_over_repeated_draws() -> None:
     assert (np.abs(draws.mean(axis=0) - truth) < 4 * mc_se).all(), (draws.mean(axis=0), truth, mc_se)
 
 
+@pytest.mark.slow
 def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
     import subprocess
 

@@ -10,7 +10,7 @@ from scipy import stats
 
 from evalkit import impact
 from evalkit.impact import diagnostics as dx
-from evalkit.impact import training
+from evalkit.evaluations import training
 from evalkit.impact.matching import match_att, nearest
 
 # treated at 0.25 and 0.35 (outcomes 10, 14); untreated at 0.0, 0.3, 0.9 (outcomes 1, 3, 7)
@@ -80,16 +80,17 @@ def test_int8_columns_do_not_overflow() -> None:
 
 @pytest.fixture(scope="module")
 def nsw_cps() -> training.Dataset:
-    return training.load("nsw_cps")
+    return training.training_data("nsw_cps")
 
 
 def test_nsw_experimental_benchmark_to_the_dollar() -> None:
-    ds = training.load("nsw_experimental")
+    ds = training.training_data("nsw_experimental")
     result = impact.att(ds.data, "re78", "treat")
     assert round(result.estimate, 2) == training.NSW_EXPERIMENTAL_BENCHMARK  # Dehejia-Wahba: $1,794
     assert ds.data["treat"].sum() == 185 and (ds.data["treat"] == 0).sum() == 260
 
 
+@pytest.mark.slow
 def test_nsw_against_cps_lands_near_the_experiment(nsw_cps) -> None:
     outcome, treatment, covariates = training.resolve(nsw_cps)
     table = training.estimate_all(nsw_cps, outcome, treatment, covariates, reps=99).set_index("method")
@@ -118,8 +119,9 @@ def test_nsw_diagnostics(nsw_cps) -> None:
 # ---------------------------------------------------------------- the synthetic county
 
 
+@pytest.mark.slow
 def test_county_training_estimates_against_the_planted_truth() -> None:
-    ds = training.load("county")
+    ds = training.training_data("county")
     outcome, treatment, covariates = training.resolve(ds)
     for y in ("wage_2019", "employed_2019"):
         table = training.estimate_all(ds, y, treatment, covariates, reps=99).set_index("method")

@@ -1,7 +1,7 @@
-"""Command line: ``evalkit run | params | synth | reconcile | clean | key``.
+"""The ``evalkit`` command: the annual evaluation and the tools around it.
 
-Exit status: 0 success; 1 a notebook failed; 2 the user's input was wrong
-(message on stderr, no traceback).
+Exit status: 0 success; 1 a notebook failed; 2 the user's input was wrong (message on stderr, no
+traceback). Subcommands import what they need when they run, so ``evalkit --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -25,8 +25,13 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The argument parser of the ``evalkit`` command, with one subcommand per verb."""
+    parser = argparse.ArgumentParser(
+        prog="evalkit",
+        description="Evaluate poverty-alleviation programs: the annual evaluation and the tools around it.",
+        epilog="Exit status: 0 done; 1 a notebook failed; 2 the input or a parameter was wrong.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run every notebook for a year into outputs/YEAR/")
     run.add_argument("--year", type=int, help="evaluation year (default: the latest year the data covers)")

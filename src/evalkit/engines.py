@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit import paths
 from evalkit.errors import UserInputError
+from evalkit.programs import start_years
 
 __all__ = [
     "Expr",
@@ -52,7 +54,9 @@ __all__ = [
     "summarize_frames",
 ]
 
+#: Engines that compute the indicators.
 ENGINES = ("pandas", "duckdb", "spark")
+#: Levels a summary can be grouped by, coarsest first.
 LEVELS = ("province", "county", "township", "village")
 
 
@@ -332,8 +336,6 @@ def county_registry(
     """A county's tables (as :func:`evalkit.datasets.load_county` returns them) in the engines' layout:
     ``households`` with the level ids and ``start_<program>`` columns, ``panel``, and ``villages`` with
     ``agri_pop``. The default ids are Licheng's administrative codes (Shanxi 14, Licheng 140426)."""
-    from evalkit.coverage import start_years
-
     villages = county["villages"][["village_id", "township_id", "agri_pop"]].assign(
         county_id=county_id, province_id=province_id
     )
@@ -594,8 +596,6 @@ def _import_spark():
     """PySpark from the environment, else from ``$EVALKIT_SPARK_PATH`` or ``.venv/spark`` (where ``make setup``
     puts it, outside the environment, so that pandera does not import it with every evalkit import)."""
     import sys
-
-    from evalkit import paths
 
     try:
         from pyspark.sql import SparkSession

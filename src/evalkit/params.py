@@ -1,10 +1,14 @@
-"""Notebook parameters: discovery, type checks and allowed values.
+"""Notebook parameters: discovery, type checks and allowed values, read from each notebook's specification.
 
-Every notebook has one cell tagged ``parameters`` with one literal per line,
-``name: type = default  # help``. :func:`notebook_parameters` reads them (as
-papermill's inspection does, without importing papermill). The runner calls
-:func:`validate` before any notebook runs; each notebook's first code cell
-calls :func:`check`, so a notebook run by hand fails just as loudly.
+Every notebook has one cell tagged ``parameters`` with one literal per line, ``name: type = default  #
+help``. :func:`notebook_parameters` reads them (as papermill's inspection does, without importing
+papermill). What a parameter may be is declared once, in the notebook's evaluation module
+(:mod:`evalkit.evaluations`): its ``Params`` dataclass gives each parameter's type (a ``Literal`` lists the
+choices), allowed values that depend on the data (the years a data folder covers), ranges and the files or
+folders it names. This module is the generic machinery that reads those specifications: the runner calls
+:func:`validate` before any notebook runs; each notebook's first code cell calls :func:`check`, which
+returns the typed parameters (``p.outcome``), so a notebook run by hand fails just as loudly. A notebook
+evalkit does not know is checked against its own cell and the parameters every notebook shares.
 
 Examples
 --------
@@ -14,24 +18,31 @@ Examples
 01_incidence_trends: parameter 'year' must be int, got str '2018'
 >>> print(problems[1])
 01_incidence_trends: unknown parameter 'colour'; this notebook takes: year
+>>> allowed_values("comparison", notebook="02_microcredit")
+('not_yet', 'never')
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
+import json
 import os
+import tokenize
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from evalkit import paths
+from evalkit import evaluations, paths
 from evalkit.errors import NotebookNotFoundError, ParameterError
-from evalkit.plots.labels import LANGS
+from evalkit.evaluations.base import Spec
 
 __all__ = [
     "Parameter",
-    "Resolved",
     "notebook_parameters",
+    "specification",
     "coerce_text",
     "validate",
     "allowed_values",
@@ -44,7 +55,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One notebook parameter as declared in its ``parameters`` cell."""
+    """One notebook parameter as declared in its ``parameters`` cell (or in its specification)."""
 
     name: str
     type_name: str
@@ -53,15 +64,13 @@ class Parameter:
 
 
 @dataclass(frozen=True)
-class Resolved:
-    """Parameters after validation, with folders resolved to absolute paths."""
+class _Rule:
+    """What a specification says of one parameter besides its type."""
 
-    notebook: str
-    year: int
-    lang: str
-    data_dir: str
-    out_dir: Path
-    values: dict[str, object] = field(default_factory=dict)
+    parameter: Parameter
+    choices: object  # a tuple, a function of the data folder, or None
+    check: tuple[typing.Callable[[object], bool], str] | None
+    kind: str | None
 
 
 def find_notebook(name_or_path: str | os.PathLike[str], folder: Path | None = None) -> Path:
@@ -87,9 +96,6 @@ def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Parameter]:
     which a test checks on every notebook, without importing papermill and nbformat: their import,
     through jsonschema, costs seconds, and the runner reads every notebook before running any).
     """
-    import json
-    import tokenize
-
     path = Path(path)
     try:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
@@ -154,62 +160,52 @@ def coerce_text(text: str, type_name: str) -> object:
     return text
 
 
+def _type_name(annotation: object) -> str:
+    """``int``, ``float``, ``str`` or ``bool`` for a specification's annotation (a Literal of strings is str)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return type(typing.get_args(annotation)[0]).__name__
+    return getattr(annotation, "__name__", str(annotation))
+
+
+@cache
+def _rules(spec: type[Spec]) -> dict[str, _Rule]:
+    hints = typing.get_type_hints(spec)
+    rules = {}
+    for f in dataclasses.fields(spec):
+        annotation = hints[f.name]
+        literal = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else None
+        meta = f.metadata
+        rules[f.name] = _Rule(
+            Parameter(f.name, _type_name(annotation), f.default, meta.get("help", "")),
+            literal if literal is not None else meta.get("choices"),
+            meta.get("check"),
+            meta.get("kind"),
+        )
+    return rules
+
+
+def specification(notebook: str) -> dict[str, Parameter]:
+    """The parameters ``notebook`` declares in its evaluation module (type, default, help), in order;
+    for a notebook evalkit does not know, the parameters every notebook shares."""
+    spec = evaluations.spec(Path(notebook).stem) or Spec
+    return {name: rule.parameter for name, rule in _rules(spec).items()}
+
+
+def _rule(notebook: str | None, name: str) -> _Rule | None:
+    spec = (evaluations.spec(Path(notebook).stem) if notebook else None) or Spec
+    return _rules(spec).get(name)
+
+
 def allowed_values(
     name: str, data_dir: str | os.PathLike[str] | None = None, notebook: str | None = None
 ) -> tuple[object, ...] | None:
-    """Allowed values of a parameter (None: any value of its type).
-
-    Most names mean the same in every notebook; ``outcome`` is notebook-specific (the microcredit notebook's
-    income components; the training notebook checks its outcome against the chosen dataset itself).
-    """
-    if name == "lang":
-        return LANGS
-    if name == "year":
-        from evalkit.published import evaluation_years
-
-        return tuple(evaluation_years(data_dir or None))
-    if name == "line":
-        from evalkit.indicators.tables import LINES
-
-        return LINES
-    if name == "group_by":
-        return ("township", "cause")
-    if name == "region":
-        return ("central", "west")
-    if name == "outcome":
-        if notebook is None or not str(notebook).startswith("02_"):
-            return None
-        from evalkit.impact.microcredit import OUTCOMES
-
-        return OUTCOMES
-    if name == "comparison":
-        return ("not_yet", "never")
-    if name == "dataset":
-        from evalkit.impact.training import DATASETS
-
-        return DATASETS
-    if name == "cluster":
-        from evalkit.impact.microcredit import CLUSTERS
-
-        return tuple(CLUSTERS)
-    return None
-
-
-#: Numeric parameters with a range: check and how to say it.
-_RANGES = {
-    "af_k": (lambda v: 0 < v <= 1, "in (0, 1] (share of weighted deprivations)"),
-    "p_true": (lambda v: 0 < v < 1, "in (0, 1) (the assumed true rate, a share)"),
-    "power": (lambda v: 0.5 <= v < 1, "in [0.5, 1)"),
-    "icc": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "per_village": (lambda v: v >= 1, "at least 1"),
-    "reps": (lambda v: v >= 19, "at least 19 (bootstrap replications)"),
-    "budget": (lambda v: v >= 1, "at least 1 (households screened)"),
-    "min_count": (lambda v: v >= 1, "at least 1 (smallest count shown by village)"),
-    "monitoring_line": (lambda v: v >= 0, "at least 0 (0 means 1.5 times the national line of the year)"),
-    "caliper": (lambda v: v > 0, "greater than 0 (standard deviations of the logit propensity score)"),
-    "remaining_persons": (lambda v: v >= 0, "at least 0 (0 means from the registry)"),
-    "rural_persons": (lambda v: v >= 0, "at least 0 (0 means from the villages table)"),
-}
+    """Allowed values of ``notebook``'s parameter ``name`` (None: any value of its type)."""
+    rule = _rule(notebook, name)
+    if rule is None or rule.choices is None:
+        return None
+    if callable(rule.choices):
+        return tuple(rule.choices(str(data_dir or "")))
+    return tuple(rule.choices)
 
 
 def _type_ok(value: object, type_name: str) -> bool:
@@ -221,6 +217,20 @@ def _type_ok(value: object, type_name: str) -> bool:
     return isinstance(value, expected)
 
 
+def _path_problem(notebook: str, name: str, value: str, kind: str) -> str | None:
+    path = Path(value).expanduser()
+    if kind == "file" and not path.is_file():
+        return f"{notebook}: parameter {name!r} = {value!r}: no such file (leave it empty for the default)"
+    if kind == "clean_dir" and not (path / "summary.json").is_file():
+        return (
+            f"{notebook}: parameter {name!r} = {value!r} is not a folder written by `evalkit clean` "
+            "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
+        )
+    if kind == "data_dir" and not path.is_dir():
+        return f"{notebook}: parameter {name!r} = {value!r}: no such folder (leave it empty for the embedded data)"
+    return None
+
+
 def validate(
     notebook: str,
     declared: Mapping[str, Parameter],
@@ -228,7 +238,11 @@ def validate(
     *,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> list[str]:
-    """Return every problem with ``supplied`` values (empty when all are fine)."""
+    """Return every problem with ``supplied`` values (empty when all are fine).
+
+    ``declared`` are the notebook's own parameters (from its cell); types are checked against them, and
+    ranges, paths and allowed values against the notebook's specification.
+    """
     problems = []
     for name, value in supplied.items():
         if name not in declared:
@@ -240,19 +254,16 @@ def validate(
                 f"{notebook}: parameter {name!r} must be {spec.type_name}, got {type(value).__name__} {value!r}"
             )
             continue
-        if name == "survey_file" and value and not Path(str(value)).expanduser().is_file():
-            problems.append(
-                f"{notebook}: parameter 'survey_file' = {value!r}: no such file (leave it empty for the synthetic survey)"
-            )
+        rule = _rule(notebook, name)
+        if rule is None:
             continue
-        if name == "clean_dir" and value and not (Path(str(value)).expanduser() / "summary.json").is_file():
-            problems.append(
-                f"{notebook}: parameter 'clean_dir' = {value!r} is not a folder written by `evalkit clean` "
-                "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
-            )
-            continue
-        if name in _RANGES and isinstance(value, int | float) and not _RANGES[name][0](value):
-            problems.append(f"{notebook}: parameter {name!r} = {value!r} must be {_RANGES[name][1]}")
+        if rule.kind and value:
+            problem = _path_problem(notebook, name, str(value), rule.kind)
+            if problem:
+                problems.append(problem)
+                continue
+        if rule.check and isinstance(value, int | float | str) and not rule.check[0](value):
+            problems.append(f"{notebook}: parameter {name!r} = {value!r} must be {rule.check[1]}")
             continue
         allowed = allowed_values(name, data_dir, notebook)
         if allowed is not None and value not in allowed:
@@ -261,30 +272,34 @@ def validate(
     return problems
 
 
-def check(notebook: str, *, year: int, lang: str, data_dir: str = "", out_dir: str = "", **extra: object) -> Resolved:
-    """Validate a notebook's parameters from inside the notebook; resolve folders.
+def check(notebook: str, **values: object) -> Spec:
+    """Validate a notebook's parameters from inside the notebook; return them typed, with ``out_dir``
+    resolved (empty: ``outputs/YEAR/NOTEBOOK``).
 
     Raises
     ------
     ParameterError
-        Listing every problem, with the allowed values.
+        Listing every problem, with the allowed values; or the notebook has no specification.
 
     Examples
     --------
-    >>> r = check("01_incidence_trends", year=2017, lang="zh")
-    >>> r.year, r.lang, r.out_dir.parts[-2:]
-    (2017, 'zh', ('2017', '01_incidence_trends'))
+    >>> p = check("01_incidence_trends", year=2017, lang="zh")
+    >>> p.year, p.lang, p.line, Path(p.out_dir).parts[-2:]
+    (2017, 'zh', 'national', ('2017', '01_incidence_trends'))
     """
-    values = {"year": year, "lang": lang, "data_dir": data_dir, "out_dir": out_dir, **extra}
-    declared = {
-        "year": Parameter("year", "int", None, ""),
-        "lang": Parameter("lang", "str", None, ""),
-        "data_dir": Parameter("data_dir", "str", None, ""),
-        "out_dir": Parameter("out_dir", "str", None, ""),
-    }
-    declared.update({k: Parameter(k, type(v).__name__, None, "") for k, v in extra.items()})
-    problems = validate(notebook, declared, values, data_dir=data_dir)
+    spec = evaluations.spec(notebook)
+    if spec is None:
+        raise ParameterError(
+            f"{notebook}: evalkit has no evaluation of that name; known: {', '.join(evaluations.NOTEBOOKS)}"
+        )
+    declared = specification(notebook)
+    problems = validate(notebook, declared, values, data_dir=values.get("data_dir") or None)
     if problems:
         raise ParameterError("\n".join(problems))
-    out = Path(out_dir).expanduser().resolve() if out_dir else paths.notebook_output_dir(year, notebook)
-    return Resolved(notebook=notebook, year=year, lang=lang, data_dir=data_dir, out_dir=out, values=values)
+    chosen = spec(**values)
+    out = (
+        Path(chosen.out_dir).expanduser().resolve()
+        if chosen.out_dir
+        else paths.notebook_output_dir(chosen.year, notebook)
+    )
+    return dataclasses.replace(chosen, out_dir=str(out))

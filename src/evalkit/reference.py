@@ -1,13 +1,15 @@
-"""Reference values with their sources: thresholds (and, later, poverty lines).
+"""Reference values with their sources: thresholds, poverty lines, screening rules, causes of poverty.
 
-Nothing in evalkit hard-codes a threshold; it is read from
-``data/reference/thresholds.csv``, where each value carries its source and how
-sure we are of it. Users may point ``data_dir`` at their own copy.
+Nothing in evalkit hard-codes a threshold, a line or a rule: each is a row of a table under
+``data/reference/`` (``thresholds.csv``, ``poverty_lines.csv``, ``risk_rules.csv``), where every value
+carries its source and how sure we are of it. Users may point ``data_dir`` at their own copy.
 
 Examples
 --------
 >>> threshold("exit_incidence_county_central")
 2.0
+>>> poverty_line("screening", 2018)
+(4000.0, 'report screening line (risk_rules.csv, report_screening)')
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from evalkit import paths
 from evalkit.errors import DataError
 from evalkit.validation import read_csv_validated
 
-__all__ = ["thresholds", "threshold", "poverty_lines", "poverty_causes"]
+__all__ = [
+    "thresholds",
+    "threshold",
+    "poverty_lines",
+    "poverty_line",
+    "LINE_KINDS",
+    "risk_rules",
+    "rule_value",
+    "poverty_causes",
+]
 
 _SCHEMA = pa.DataFrameSchema(
     {
@@ -97,6 +108,100 @@ def poverty_lines(data_dir: str | os.PathLike[str] | None = None, *, allow_inter
     if not allow_interpolated:
         table = table.loc[table["confidence"] != "interpolated"]
     return table.set_index("year")["line_yuan"].rename("poverty_line")
+
+
+#: Poverty lines a user can choose: the national line of the year, or the report's 4,000-yuan screening line.
+LINE_KINDS = ("national", "screening")
+
+
+def poverty_line(kind: str, year: int, data_dir: str | os.PathLike[str] | None = None) -> tuple[float, str]:
+    """One poverty line in yuan and where it comes from.
+
+    ``national``: the year's line in ``poverty_lines.csv`` (2015–2018 are interpolated there, and the
+    source says so); ``screening``: the report's screening line, the ``income_below`` value of the rule set
+    ``report_screening`` in ``risk_rules.csv`` valid in ``year`` (or, for years before the rule, its first
+    year).
+
+    Raises
+    ------
+    DataError
+        An unknown kind, or no line for the year.
+    """
+    if kind == "screening":
+        rules = risk_rules(data_dir)
+        first = int(rules.loc[rules["rule_set"] == "report_screening", "year_from"].min())
+        value = rule_value("report_screening", "income_below", max(year, first), data_dir=data_dir)
+        return value, "report screening line (risk_rules.csv, report_screening)"
+    if kind != "national":
+        raise DataError(f"the line must be one of {', '.join(LINE_KINDS)}; got {kind!r}")
+    lines = read_csv_validated(
+        paths.reference_dir(data_dir) / "poverty_lines.csv",
+        _LINES_SCHEMA,
+        hint="edit data/reference/poverty_lines.csv; each line needs a year, a value and a source.",
+    ).set_index("year")
+    if year not in lines.index:
+        raise DataError(
+            f"no national poverty line for {year}; lines exist for {', '.join(map(str, lines.index))}",
+            file="poverty_lines.csv",
+            column="year",
+        )
+    row = lines.loc[year]
+    return float(row["line_yuan"]), f"national line {year} ({row['confidence']})"
+
+
+_RULES_SCHEMA = pa.DataFrameSchema(
+    {
+        "rule_set": pa.Column(str),
+        "region": pa.Column(str),
+        "year_from": pa.Column(int),
+        "year_to": pa.Column(int),
+        "parameter": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "value": pa.Column(float),
+        "unit": pa.Column(str),
+        "source": pa.Column(str),
+        "confidence": pa.Column(str),
+    },
+    strict=True,
+    coerce=True,
+)
+
+
+def risk_rules(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The versioned screening and monitoring rules (``data/reference/risk_rules.csv``)."""
+    return read_csv_validated(
+        paths.reference_dir(data_dir) / "risk_rules.csv",
+        _RULES_SCHEMA,
+        hint="edit data/reference/risk_rules.csv; every value needs its years, region and source.",
+    )
+
+
+def rule_value(
+    rule_set: str, parameter: str, year: int, region: str = "default", data_dir: str | os.PathLike[str] | None = None
+) -> float:
+    """The value of ``parameter`` in ``rule_set`` valid in ``year`` for ``region`` (falling back to the
+    ``default`` region, then to the only region the rule set has).
+
+    >>> rule_value("monitoring", "monitoring_line", 2024, region="Yunnan")
+    8700.0
+    """
+    table = risk_rules(data_dir)
+    rows = table.loc[
+        (table["rule_set"] == rule_set)
+        & (table["parameter"] == parameter)
+        & (table["year_from"] <= year)
+        & (table["year_to"] >= year)
+    ]
+    for choice in (region, "default"):
+        match = rows.loc[rows["region"] == choice]
+        if len(match):
+            return float(match["value"].iloc[0])
+    if rows["region"].nunique() == 1:
+        return float(rows["value"].iloc[0])
+    raise DataError(
+        f"no value of {parameter!r} in rule set {rule_set!r} for {region!r} in {year}; add a row with its source",
+        file="risk_rules.csv",
+        column="parameter",
+    )
 
 
 def poverty_causes(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:

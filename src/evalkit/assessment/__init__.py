@@ -8,7 +8,6 @@
 
 from evalkit.assessment.design import (
     SamplePlan,
-    allocate,
     draw_visit_list,
     estimate_icc,
     plan_grid,
@@ -17,6 +16,7 @@ from evalkit.assessment.design import (
     survey_template,
 )
 from evalkit.assessment.estimators import (
+    ASSESS_COLUMNS,
     SURVEY_COLUMNS,
     RateEstimate,
     approval_rate,
@@ -32,6 +32,7 @@ from evalkit.assessment.estimators import (
 
 __all__ = [
     "RateEstimate",
+    "ASSESS_COLUMNS",
     "rate_estimate",
     "wrong_exit_rate",
     "missed_rate",
@@ -46,7 +47,6 @@ __all__ = [
     "sample_size",
     "plan_grid",
     "simulated_power",
-    "allocate",
     "draw_visit_list",
     "estimate_icc",
     "survey_template",

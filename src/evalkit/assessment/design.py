@@ -14,8 +14,9 @@ Example: p = 1%, t = 2%, alpha = 5%, power = 80%, no clustering:
 
 >>> sample_size(p_true=0.01, threshold=0.02).households_srs
 987
->>> allocate(10, [50, 30, 20]).tolist()
-[5, 3, 2]
+
+Villages are shared across townships with :func:`evalkit.sampling.allocate` and drawn with
+:func:`evalkit.sampling.pps_systematic`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.assessment.estimators import SURVEY_COLUMNS
+from evalkit.sampling import pps_systematic
+
 __all__ = [
     "SamplePlan",
     "sample_size",
     "simulated_power",
-    "allocate",
     "draw_visit_list",
     "estimate_icc",
     "survey_template",
@@ -118,19 +121,6 @@ def simulated_power(plan: SamplePlan, *, reps: int = 4000, seed: int = 0) -> flo
     return float(np.mean(score > stats.norm.ppf(1 - plan.alpha)))
 
 
-def allocate(total: int, sizes: object, *, minimum: int = 1) -> np.ndarray:
-    """Split ``total`` across strata in proportion to ``sizes`` (largest remainders), at least ``minimum`` each."""
-    s = np.asarray(sizes, dtype=float)
-    if total < minimum * s.size:
-        raise ValueError(f"{total} cannot give {minimum} to each of {s.size} strata")
-    extra = total - minimum * s.size
-    share = extra * s / s.sum()
-    out = np.floor(share).astype(int)
-    rest = extra - out.sum()
-    out[np.argsort(-(share - out), kind="stable")[:rest]] += 1
-    return out + minimum
-
-
 def draw_visit_list(
     households: pd.DataFrame,
     villages: pd.DataFrame,
@@ -146,8 +136,6 @@ def draw_visit_list(
     ``household_key`` of a cleaning run renamed so); the visit list carries no other identifier.
     ``eligible`` marks the households to sample from (default: those that exited).
     """
-    from evalkit.synth.survey import pps_systematic
-
     rng = np.random.default_rng(seed)
     pool = households.loc[households["exit_year"].notna() if eligible is None else eligible]
     sizes = pool.groupby("village_id").size()
@@ -207,8 +195,6 @@ def estimate_icc(outcome: object, clusters: object) -> float:
 
 def survey_template(visit: pd.DataFrame) -> pd.DataFrame:
     """A results sheet for the field team: the visit list with empty columns for every survey answer."""
-    from evalkit.assessment.estimators import SURVEY_COLUMNS
-
     out = visit.copy()
     for column in SURVEY_COLUMNS:
         if column not in out.columns:

@@ -18,7 +18,7 @@ variance 10/9 × (0.81 + 9 × 0.01) / 100 = 0.01, so n_eff = 0.09 / 0.01 = 9; wi
 interval is 0.013 to 0.477.
 
 >>> r = rate_estimate("wrong_exit_rate", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1] * 10, threshold=0.02)
->>> round(r.estimate, 3), round(r.n_effective, 6), [round(v, 3) for v in r.wilson()]
+>>> round(r.estimate, 3), round(r.n_effective, 6), [round(v, 3) for v in r.conf_int()]
 (0.1, 9.0, [0.013, 0.477])
 >>> r.passes, round(r.p_meets, 3)
 (False, 0.065)
@@ -26,7 +26,9 @@ interval is 0.013 to 0.477.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,10 +36,13 @@ from scipy import stats
 
 from evalkit.errors import DataError
 from evalkit.indicators.design import Design
-from evalkit.indicators.results import critical_value
+from evalkit.io.sheets import detect_encoding
+from evalkit import reference
+from evalkit.results import FRAME_COLUMNS, Result, critical_value
 
 __all__ = [
     "RateEstimate",
+    "ASSESS_COLUMNS",
     "rate_estimate",
     "wrong_exit_rate",
     "missed_rate",
@@ -73,11 +78,9 @@ _IDS = {
 
 def thresholds(region: str = "central", data_dir: str | None = None) -> dict[str, float]:
     """The four thresholds as shares (from ``data/reference/thresholds.csv``, with their sources there)."""
-    from evalkit.reference import threshold
-
-    out = {name: threshold(tid, data_dir) / 100 for name, (tid, _) in _IDS.items()}
+    out = {name: reference.threshold(tid, data_dir) / 100 for name, (tid, _) in _IDS.items()}
     if region == "west":
-        out["composite_incidence"] = threshold("composite_incidence_max_west", data_dir) / 100
+        out["composite_incidence"] = reference.threshold("composite_incidence_max_west", data_dir) / 100
     return out
 
 
@@ -101,10 +104,6 @@ def read_survey(path: str) -> pd.DataFrame:
     DataError
         Missing file or columns, or values that are not what the column needs (listed with their rows).
     """
-    from pathlib import Path
-
-    from evalkit.io.sheets import detect_encoding
-
     file = Path(path).expanduser()
     if not file.is_file():
         raise DataError("no such file; check survey_file.", file=str(file))
@@ -142,34 +141,39 @@ def read_survey(path: str) -> pd.DataFrame:
     return survey
 
 
-@dataclass(frozen=True)
-class RateEstimate:
-    """A rate with its design-based uncertainty and the verdict against its threshold."""
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RateEstimate(Result):
+    """A rate with its design-based uncertainty and the verdict against its threshold.
+
+    ``conf_int(level)`` is the Wilson interval on the effective sample size (never outside [0, 1]), the
+    interval ``to_frame()`` reports as ``ci_low``/``ci_high``; ``wald_int(level)`` is estimate ± t × s.e.
+    (``wald_low``/``wald_high``). ``method`` is ``ratio`` (a ratio of weighted counts), ``se_method``
+    ``linearized``.
+    """
 
     indicator: str
-    estimate: float
-    std_error: float
-    df: float | None
-    n: int
     n_effective: float
     threshold: float
     direction: str  # "below": the rate must be below the threshold; "at_least": at or above it
-    details: dict[str, object] = field(default_factory=dict)
+    method: str = "ratio"
+    se_method: str = "linearized"
 
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Wald interval with t(df): estimate ± t × s.e."""
-        half = critical_value(alpha, self.df) * self.std_error
-        return (self.estimate - half, self.estimate + half)
+    ID_COLUMNS: ClassVar[tuple[str, ...]] = ("indicator",)
 
-    def wilson(self, alpha: float = 0.05) -> tuple[float, float]:
+    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
         """Wilson interval on the effective sample size (never outside [0, 1])."""
-        z = critical_value(alpha, self.df)
+        z = critical_value(level, self.df)
         n, p = self.n_effective, self.estimate
         if n <= 0:
             return (float("nan"), float("nan"))
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+    def wald_int(self, level: float = 0.95) -> tuple[float, float]:
+        """Wald interval with t(df): estimate ± t × s.e."""
+        half = critical_value(level, self.df) * self.std_error
+        return (self.estimate - half, self.estimate + half)
 
     @property
     def p_meets(self) -> float:
@@ -188,38 +192,44 @@ class RateEstimate:
         """The point estimate meets the threshold."""
         return self.estimate < self.threshold if self.direction == "below" else self.estimate >= self.threshold
 
-    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        low, high = self.wilson(alpha)
-        wald = self.conf_int(alpha)
-        return pd.DataFrame(
-            [
-                {
-                    "indicator": self.indicator,
-                    "estimate": self.estimate,
-                    "std_error": self.std_error,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "wald_low": wald[0],
-                    "wald_high": wald[1],
-                    "threshold": self.threshold,
-                    "direction": self.direction,
-                    "passes": self.passes,
-                    "p_meets": self.p_meets,
-                    "n": self.n,
-                    "n_effective": self.n_effective,
-                    **self.details,
-                }
-            ]
-        )
+    def _extra_columns(self, level: float) -> dict[str, object]:
+        wald = self.wald_int(level)
+        return {
+            "wald_low": wald[0],
+            "wald_high": wald[1],
+            "threshold": self.threshold,
+            "direction": self.direction,
+            "passes": self.passes,
+            "p_meets": self.p_meets,
+            "n_effective": self.n_effective,
+        }
 
-    def summary(self, alpha: float = 0.05) -> str:
-        low, high = self.wilson(alpha)
+    def summary(self, level: float = 0.95) -> str:
+        low, high = self.conf_int(level)
         rule = "<" if self.direction == "below" else ">="
         return (
-            f"{self.indicator}: {self.estimate:.4%} ({100 * (1 - alpha):g}% CI {low:.4%} to {high:.4%}); "
+            f"{self.indicator}: {self.estimate:.4%} ({100 * level:g}% CI {low:.4%} to {high:.4%}); "
             f"threshold {rule} {self.threshold:.0%}: {'passes' if self.passes else 'fails'}, "
             f"P(meets) = {self.p_meets:.3f}"
         )
+
+
+#: Columns of :func:`assess`, in order.
+ASSESS_COLUMNS = (
+    "indicator",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "wald_low",
+    "wald_high",
+    "threshold",
+    "direction",
+    "passes",
+    "p_meets",
+    "n",
+    "n_effective",
+)
 
 
 def rate_estimate(
@@ -246,7 +256,17 @@ def rate_estimate(
     var = design.variance((u - p * d) / size)
     n = int(d.sum())
     n_eff = min(float(n), p * (1 - p) / var) if var > 0 and 0 < p < 1 else float(n)
-    return RateEstimate(indicator, p, float(np.sqrt(var)), design.df, n, n_eff, threshold, direction)
+    return RateEstimate(
+        indicator=indicator,
+        estimate=p,
+        std_error=float(np.sqrt(var)),
+        df=design.df,
+        n=n,
+        n_clusters=design.n_clusters,
+        n_effective=n_eff,
+        threshold=threshold,
+        direction=direction,
+    )
 
 
 def _persons(survey: pd.DataFrame) -> np.ndarray:
@@ -325,7 +345,18 @@ def composite_incidence(
     n_eff = min(float(int(survey["household_size"].sum())), p * (1 - p) / var) if var > 0 else float(n)
     t = thresholds()["composite_incidence"] if threshold is None else threshold
     details = {"remaining_persons": remaining_persons, "estimated_missed_and_wrong": estimated}
-    return RateEstimate("composite_incidence", float(p), float(np.sqrt(var)), design.df, n, n_eff, t, "below", details)
+    return RateEstimate(
+        indicator="composite_incidence",
+        estimate=float(p),
+        std_error=float(np.sqrt(var)),
+        df=design.df,
+        n=n,
+        n_clusters=design.n_clusters,
+        n_effective=n_eff,
+        threshold=t,
+        direction="below",
+        details=details,
+    )
 
 
 def approval_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:
@@ -343,9 +374,10 @@ def assess(
     remaining_persons: float,
     rural_persons: float,
     region: str = "central",
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """The four figures with Wilson and Wald intervals, thresholds, verdicts and P(meets), one row each."""
+    """The four figures with Wilson and Wald intervals, thresholds, verdicts and P(meets), one row each
+    (columns :data:`ASSESS_COLUMNS`, then each figure's details)."""
     t = thresholds(region)
     results = [
         wrong_exit_rate(survey, t["wrong_exit_rate"]),
@@ -353,4 +385,6 @@ def assess(
         composite_incidence(survey, remaining_persons, rural_persons, t["composite_incidence"]),
         approval_rate(survey, t["approval_rate"]),
     ]
-    return pd.concat([r.to_frame(alpha) for r in results], ignore_index=True)
+    frame = pd.concat([r.to_frame(level) for r in results], ignore_index=True)
+    details = [c for c in frame.columns if c not in ASSESS_COLUMNS and c not in FRAME_COLUMNS]
+    return frame[[*ASSESS_COLUMNS, *details]]

@@ -3,8 +3,9 @@
 * :func:`did`: difference-in-differences with absorbed fixed effects (two-way fixed effects, event study,
   imputation, Callaway–Sant'Anna, naive), :func:`placebo` and :func:`wild_cluster_bootstrap`;
 * :func:`att`: effect on the treated from one cross-section or a change (diff, ols, ipw, aipw);
-* reach: :func:`take_up`, :func:`concentration_index`, :func:`concentration_curve`, :func:`repayment`;
-* :mod:`evalkit.impact.microcredit`: the microcredit evaluation of notebook 02.
+* reach: :func:`take_up`, :func:`repayment`;
+* :class:`Effect`: the result every estimator returns (``estimate``, ``std_error``, ``p_value``,
+  ``conf_int(level)``, ``to_frame()``, ``summary()``).
 
 >>> from evalkit import impact
 >>> impact.METHODS
@@ -12,8 +13,9 @@
 """
 
 from evalkit.impact.att import ATT_METHODS, att, propensity
-from evalkit.impact.did import METHODS, DidResult, demean, did, placebo
-from evalkit.impact.reach import concentration_curve, concentration_index, repayment, take_up
+from evalkit.impact.did import METHODS, demean, did, placebo
+from evalkit.impact.effect import Effect
+from evalkit.impact.reach import repayment, take_up
 from evalkit.impact.staggered import callaway_santanna
 from evalkit.impact.wild import wild_cluster_bootstrap
 
@@ -25,11 +27,9 @@ __all__ = [
     "att",
     "propensity",
     "ATT_METHODS",
-    "DidResult",
+    "Effect",
     "demean",
     "METHODS",
     "take_up",
-    "concentration_index",
-    "concentration_curve",
     "repayment",
 ]

@@ -33,13 +33,18 @@ Example: two treated (outcome 3 and 5) and two untreated units (1 and 2):
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import EstimationError
+from evalkit.impact.effect import Effect, effect
+from evalkit.impact.matching import match_att
 
 __all__ = ["att", "propensity", "ATT_METHODS"]
 
+#: Estimators of :func:`att`.
 ATT_METHODS = ("diff", "ols", "ipw", "aipw", "match")
 
 
@@ -108,7 +113,7 @@ def att(
     neighbours: int = 1,
     caliper: float | None = None,
     replace: bool = True,
-):
+) -> Effect:
     """Average effect of a 0/1 ``treatment`` on the treated.
 
     Parameters
@@ -131,12 +136,11 @@ def att(
 
     Returns
     -------
-    DidResult
-        ``estimate``, ``std_error``, ``conf_int()``, ``to_frame()``; ``details`` hold the counts of treated
-        and untreated units and, for weighting methods, the propensity-score range among the untreated.
+    Effect
+        ``estimate``, ``std_error``, ``conf_int()``, ``to_frame()``; ``se_method`` says how the standard
+        error was obtained; ``details`` hold the counts of treated and untreated units and, for weighting
+        methods, the propensity-score range among the untreated.
     """
-    from evalkit.impact.did import DidResult, _p_value
-
     covariates = list(covariates or [])
     if method not in ATT_METHODS:
         raise EstimationError(f"method must be one of {', '.join(ATT_METHODS)}; got {method!r}")
@@ -164,10 +168,6 @@ def att(
     c = pd.factorize(frame[cluster])[0] if cluster else np.arange(len(frame))
     g = int(c.max()) + 1
     if method == "match":
-        from dataclasses import replace as _replace
-
-        from evalkit.impact.matching import match_att
-
         score = _logit(x, d, w)
         logit = np.log(score / (1 - score))
         width = None if caliper is None else float(caliper) * float(np.std(logit, ddof=1))
@@ -177,7 +177,7 @@ def att(
             "treated": int(d.sum()),
             "untreated": int(len(d) - d.sum()),
         }
-        return _replace(result, details={**result.details, **extra})
+        return dataclasses.replace(result, details={**result.details, **extra})
     estimate, fitted = _estimate(y, d, x, w, method)
     details: dict[str, object] = {
         "treated": int(d.sum()),
@@ -192,6 +192,7 @@ def att(
         sums = np.bincount(c, weights=influence, minlength=g)
         factor = g / (g - 1) if cluster else 1.0
         se = float(np.sqrt((sums**2).sum() * factor))
+        se_method = "two-sample formula"
     else:
         if method in ("ipw", "aipw"):
             details["propensity_min_untreated"] = float(fitted[d == 0].min())
@@ -206,4 +207,5 @@ def att(
                 draws.append(_estimate(y[rows], d[rows], x[rows], w[rows], method)[0])
         se = float(np.std(draws, ddof=1))
         details["bootstrap_reps"] = len(draws)
-    return DidResult(method, estimate, se, len(frame), g, _p_value(estimate, se, g), None, details)
+        se_method = "cluster bootstrap" if cluster else "bootstrap"
+    return effect(method, estimate, se, n=len(frame), n_clusters=g, se_method=se_method, details=details)

@@ -28,17 +28,20 @@ Example (two units, two years, the second unit treated in year 2; effect 3 on to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evalkit.errors import EstimationError
+from evalkit.impact.effect import Effect, effect
 from evalkit.impact.staggered import callaway_santanna
-from evalkit.indicators.results import critical_value
+from evalkit.results import critical_value
 
-__all__ = ["did", "placebo", "DidResult", "demean", "METHODS"]
+__all__ = ["did", "placebo", "demean", "METHODS"]
 
+#: Estimators of :func:`did`.
 METHODS = ("twfe", "event_study", "imputation", "callaway_santanna", "naive")
 
 
@@ -72,56 +75,6 @@ def demean(
     return out[:, 0] if single else out
 
 
-@dataclass(frozen=True)
-class DidResult:
-    """An effect estimate (``estimate``, ``std_error``, ``conf_int()``, ``to_frame()``) and, for event
-    studies, the coefficient path (``path``)."""
-
-    method: str
-    estimate: float
-    std_error: float
-    n: int
-    n_clusters: int
-    p_value: float = float("nan")
-    path: pd.DataFrame | None = None
-    details: dict[str, object] = field(default_factory=dict)
-    group_time: pd.DataFrame | None = None
-    intervals: dict[float, tuple[float, float]] = field(default_factory=dict)
-
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Two-sided ``1 - alpha`` interval: a bootstrap interval when one was computed for this ``alpha``,
-        otherwise estimate ± t(clusters - 1) × standard error."""
-        if alpha in self.intervals:
-            return self.intervals[alpha]
-        half = critical_value(alpha, self.n_clusters - 1 if self.n_clusters > 1 else None) * self.std_error
-        return (self.estimate - half, self.estimate + half)
-
-    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        low, high = self.conf_int(alpha)
-        return pd.DataFrame(
-            [
-                {
-                    "method": self.method,
-                    "estimate": self.estimate,
-                    "std_error": self.std_error,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "p_value": self.p_value,
-                    "n": self.n,
-                    "n_clusters": self.n_clusters,
-                    **self.details,
-                }
-            ]
-        )
-
-    def summary(self, alpha: float = 0.05) -> str:
-        low, high = self.conf_int(alpha)
-        return (
-            f"{self.method}: {self.estimate:.4g} (s.e. {self.std_error:.3g}; {100 * (1 - alpha):g}% CI {low:.4g} to "
-            f"{high:.4g}; n={self.n}, clusters={self.n_clusters})"
-        )
-
-
 def _cluster_vcov(x: np.ndarray, e: np.ndarray, clusters: np.ndarray, w: np.ndarray) -> np.ndarray:
     xw = x * w[:, None]
     bread = np.linalg.inv(xw.T @ x)
@@ -131,14 +84,6 @@ def _cluster_vcov(x: np.ndarray, e: np.ndarray, clusters: np.ndarray, w: np.ndar
     np.add.at(sums, clusters, scores)
     meat = sums.T @ sums
     return bread @ meat @ bread * (g / (g - 1))
-
-
-def _p_value(estimate: float, se: float, g: int) -> float:
-    from scipy import stats
-
-    if not np.isfinite(se) or se == 0:
-        return float("nan")
-    return float(2 * stats.t.sf(abs(estimate / se), max(g - 1, 1)))
 
 
 def did(
@@ -157,7 +102,7 @@ def did(
     reps: int = 199,
     seed: int = 0,
     control: str = "not_yet",
-) -> DidResult:
+) -> Effect:
     """Effect of a 0/1 ``treatment`` (switched on from a unit's start year, staggered) on ``outcome``.
 
     Parameters
@@ -180,6 +125,8 @@ def did(
         study and the naive comparison always use every untreated observation; asking them for
         ``"never"`` is an error rather than a silent no-op.
 
+    Notes
+    -----
     Rows with a missing value in a used column are left out; their number is reported in
     ``details["rows_dropped_missing"]`` (never silently).
     """
@@ -209,9 +156,7 @@ def did(
     return _with_dropped(result, len(used) - len(frame))
 
 
-def _with_dropped(result: DidResult, dropped: int) -> DidResult:
-    from dataclasses import replace
-
+def _with_dropped(result: Effect, dropped: int) -> Effect:
     return replace(result, details={**result.details, "rows_dropped_missing": dropped})
 
 
@@ -239,10 +184,10 @@ def _dispatch(frame, outcome, treatment, unit, time, cluster, weights, method, l
     beta = np.linalg.lstsq(x * np.sqrt(w)[:, None], yd * np.sqrt(w), rcond=None)[0]
     e = yd - x @ beta
     std = float(np.sqrt(_cluster_vcov(x, e, c, w)[0, 0])) if se else float("nan")
-    return DidResult("twfe", float(beta[0]), std, len(y), g, _p_value(float(beta[0]), std, g))
+    return effect("twfe", float(beta[0]), std, n=len(y), n_clusters=g, se_method="cluster-robust")
 
 
-def _naive(y, d, u, t, c, w, g) -> DidResult:
+def _naive(y, d, u, t, c, w, g) -> Effect:
     """Treated minus untreated mean outcome, in the years where some unit is treated."""
     years = np.unique(t[d > 0])
     keep = np.isin(t, years)
@@ -253,7 +198,7 @@ def _naive(y, d, u, t, c, w, g) -> DidResult:
     ck = pd.factorize(c[keep])[0]
     gk = int(ck.max()) + 1
     std = float(np.sqrt(_cluster_vcov(x, e, ck, wk)[1, 1]))
-    return DidResult("naive", float(beta[1]), std, int(keep.sum()), gk, _p_value(float(beta[1]), std, gk))
+    return effect("naive", float(beta[1]), std, n=int(keep.sum()), n_clusters=gk, se_method="cluster-robust")
 
 
 def _start(d: np.ndarray, u: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -264,7 +209,7 @@ def _start(d: np.ndarray, u: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(start == np.iinfo(np.int64).max, -1, start)
 
 
-def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> DidResult:
+def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> Effect:
     start = _start(d, u, t)
     rel = np.where(start >= 0, t - start, np.nan)
     binned = np.clip(rel, -leads, lags)
@@ -278,7 +223,7 @@ def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> DidR
     e = yd - xd @ beta
     vcov = _cluster_vcov(xd, e, c, w) if se else np.full((len(ks), len(ks)), np.nan)
     std = np.sqrt(np.diag(vcov))
-    half = critical_value(0.05, g - 1) * std
+    half = critical_value(0.95, g - 1) * std
     path = pd.DataFrame(
         {"relative_year": ks, "estimate": beta, "std_error": std, "ci_low": beta - half, "ci_high": beta + half}
     )
@@ -291,12 +236,12 @@ def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> DidR
     pre = [i for i, k in enumerate(ks) if k < -1]
     details: dict[str, object] = {}
     if pre and se:
-        from scipy import stats
-
         b, v = beta[pre], vcov[np.ix_(pre, pre)]
         wald = float(b @ np.linalg.solve(v, b))
         details["pretrend_p_value"] = float(stats.f.sf(wald / len(pre), len(pre), g - 1))
-    return DidResult("event_study", avg, avg_se, len(y), g, _p_value(avg, avg_se, g), path, details)
+    return effect(
+        "event_study", avg, avg_se, n=len(y), n_clusters=g, se_method="cluster-robust", details=details, path=path
+    )
 
 
 def _impute(y, d, u, t, w, control="not_yet"):
@@ -346,7 +291,7 @@ def _impute_finish(y, d, u, t, w, a, b, wu, wt):
     return float(w[identified] @ tau / w[identified].sum()), int(identified.sum()), int((treated & ~identified).sum())
 
 
-def _imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet") -> DidResult:
+def _imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet") -> Effect:
     att, n_treated, dropped = _impute(y, d, u, t, w, control)
     std = float("nan")
     if se:
@@ -368,7 +313,7 @@ def _imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet") -> Di
         "treated_without_untreated_cell": dropped,
         "bootstrap_reps": reps if se else 0,
     }
-    return DidResult("imputation", att, std, len(y), g, _p_value(att, std, g), None, details)
+    return effect("imputation", att, std, n=len(y), n_clusters=g, se_method="cluster bootstrap", details=details)
 
 
 def placebo(
@@ -381,7 +326,7 @@ def placebo(
     shift: int = 2,
     cluster: str | None = None,
     method: str = "twfe",
-) -> DidResult:
+) -> Effect:
     """Placebo test: move every treated unit's start ``shift`` periods earlier and estimate on untreated
     observations only (treated units before their real start, and never-treated units). With parallel
     trends the placebo effect is zero; a clear non-zero estimate warns that the design is not credible.
@@ -399,6 +344,4 @@ def placebo(
     if before["_placebo"].sum() == 0:
         raise EstimationError(f"no observation falls in the placebo window; use a smaller shift than {shift}")
     result = did(before, outcome, "_placebo", unit, time, cluster=cluster, method=method)
-    from dataclasses import replace
-
     return replace(result, method=f"placebo_{method}", details={**result.details, "shift": shift})

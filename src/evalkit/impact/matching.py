@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from evalkit.errors import EstimationError
+from evalkit.impact.effect import Effect, effect
 
 __all__ = ["match_att", "nearest"]
 
@@ -110,7 +111,7 @@ def match_att(
     caliper: float | None = None,
     replace: bool = True,
     variance_neighbours: int = 2,
-):
+) -> Effect:
     """Matching estimate of the effect on the treated with its Abadie–Imbens standard error.
 
     Parameters
@@ -128,12 +129,10 @@ def match_att(
 
     Returns
     -------
-    DidResult
+    Effect
         ``method="match"``; ``details`` hold the matched and unmatched treated counts and the number of
         distinct untreated units used. ``details["pairs"]`` is not stored; see :func:`nearest`.
     """
-    from evalkit.impact.did import DidResult, _p_value
-
     y = np.asarray(outcome, dtype=np.float64)
     d = np.asarray(treatment, dtype=np.float64)
     s = np.asarray(score, dtype=np.float64)
@@ -174,4 +173,4 @@ def match_att(
         "caliper": caliper if caliper is not None else float("nan"),
     }
     n = n1 + int(used.size)
-    return DidResult("match", tau, se, n, n, _p_value(tau, se, n), None, details)
+    return effect("match", tau, se, n=n, n_clusters=n, se_method="Abadie-Imbens", details=details)

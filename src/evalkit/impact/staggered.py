@@ -32,8 +32,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
 from evalkit.errors import EstimationError
-from evalkit.indicators.results import critical_value
+from evalkit.impact.effect import Effect, effect
+from evalkit.results import critical_value
 
 __all__ = ["callaway_santanna", "CONTROLS"]
 
@@ -93,8 +96,8 @@ def callaway_santanna(
     *,
     cluster: str | None = None,
     control: str = "never",
-    alpha: float = 0.05,
-):
+    level: float = 0.95,
+) -> Effect:
     """Group-time effects and their simple and event-time aggregates.
 
     Parameters
@@ -107,14 +110,14 @@ def callaway_santanna(
         Column with whole units in each cluster (default: the unit).
     control
         ``"never"`` (never-treated units) or ``"not_yet"`` (units not yet treated by the period).
+    level
+        Confidence level of the intervals in ``path`` and ``group_time``.
 
     Returns
     -------
-    DidResult
+    Effect
         ``estimate`` is the simple aggregate; ``path`` the event-time aggregates; ``group_time`` the cells.
     """
-    from evalkit.impact.did import DidResult, _p_value
-
     if control not in CONTROLS:
         raise EstimationError(f"control must be one of {', '.join(CONTROLS)}; got {control!r}")
     if data.duplicated([unit, time]).any():
@@ -165,7 +168,7 @@ def callaway_santanna(
     att = cells["att"].to_numpy()
     g_of = cells["_g"].to_numpy()
     n_clusters = int(clusters.max()) + 1
-    crit = critical_value(alpha, n_clusters - 1)
+    crit = critical_value(level, n_clusters - 1)
 
     def aggregate(mask: np.ndarray) -> tuple[float, np.ndarray]:
         """Cohort-size weighted mean of the chosen cells, and its influence function (weights estimated)."""
@@ -195,19 +198,17 @@ def callaway_santanna(
     details: dict[str, object] = {"control": control, "cohorts_treated_in_first_period": dropped}
     pre = np.flatnonzero(path["relative_year"].to_numpy() < 0)
     if pre.size:
-        from scipy import stats
-
         b = path["estimate"].to_numpy()[pre]
         wald = float(b @ np.linalg.pinv(event_vcov[np.ix_(pre, pre)]) @ b)
         details["pretrend_p_value"] = float(stats.f.sf(wald / pre.size, pre.size, n_clusters - 1))
-    return DidResult(
+    return effect(
         "callaway_santanna",
         estimate,
         se,
-        int(np.isfinite(y).sum()),
-        n_clusters,
-        _p_value(estimate, se, n_clusters),
-        path,
-        details,
+        n=int(np.isfinite(y).sum()),
+        n_clusters=n_clusters,
+        se_method="influence function",
+        details=details,
+        path=path,
         group_time=cells.drop(columns="_g"),
     )

@@ -32,6 +32,9 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import EstimationError
+from evalkit.impact.did import demean
+from evalkit.impact.effect import Effect, effect
+from evalkit.results import check_level
 
 __all__ = ["wild_cluster_bootstrap", "WEIGHTS"]
 
@@ -60,8 +63,8 @@ def wild_cluster_bootstrap(
     reps: int = 9999,
     weights: str = "rademacher",
     seed: int = 0,
-    alpha: float = 0.05,
-):
+    level: float = 0.95,
+) -> Effect:
     """Restricted wild cluster bootstrap p-value and interval for the two-way fixed-effects effect.
 
     Parameters
@@ -76,15 +79,16 @@ def wild_cluster_bootstrap(
         Bootstrap draws; every sign vector is enumerated instead when ``2**G <= reps`` (Rademacher).
     weights
         ``rademacher`` (±1) or ``webb`` (six points, better with fewer than about 10 clusters).
+    level
+        Confidence level of the interval found by inverting the bootstrap test.
 
     Returns
     -------
-    DidResult
+    Effect
         ``method="twfe_wild_bootstrap"``: the two-way fixed-effects estimate and its cluster-robust
-        standard error, the bootstrap p-value, and the bootstrap interval returned by ``conf_int(alpha)``.
+        standard error, the bootstrap p-value, and the bootstrap interval returned by ``conf_int(level)``.
     """
-    from evalkit.impact.did import DidResult, demean
-
+    alpha = 1 - check_level(level)
     if weights not in WEIGHTS:
         raise EstimationError(f"weights must be one of {', '.join(WEIGHTS)}; got {weights!r}")
     missing = [c for c in (outcome, treatment, unit, time, cluster) if c not in data]
@@ -144,20 +148,20 @@ def wild_cluster_bootstrap(
         return (inside + outside) / 2
 
     interval = (bound(-1.0), bound(1.0))
-    return DidResult(
+    return effect(
         "twfe_wild_bootstrap",
         beta,
         se_hat,
-        len(frame),
-        g,
-        p_value(null),
-        None,
-        {
+        n=len(frame),
+        n_clusters=g,
+        se_method="wild cluster bootstrap",
+        p_value=p_value(null),
+        details={
             "bootstrap_draws": int(v.shape[0]),
             "enumerated": enumerated,
             "bootstrap_weights": weights,
             "null": null,
             "rows_dropped_missing": len(used) - len(frame),
         },
-        intervals={alpha: interval},
+        intervals={level: interval},
     )

@@ -1,6 +1,6 @@
 """Poverty and inequality indicators with honest uncertainty, decompositions and poverty dynamics.
 
-Every indicator returns an :class:`Estimate` (``estimate``, ``std_error``, ``conf_int(alpha)``,
+Every indicator returns an :class:`Estimate` (``estimate``, ``std_error``, ``conf_int(level)``,
 ``to_frame()``, ``summary()``). Survey designs are given as ``weights``, ``strata`` and ``clusters``;
 standard errors are linearized (influence values, the with-replacement first-stage formula) or come from
 a vectorized Rao–Wu cluster bootstrap.
@@ -12,10 +12,11 @@ The Gini's influence value for an observation with income x is
 
 >>> from evalkit import indicators as ind
 >>> e = ind.fgt([2, 5, 8, 12, 20], 10)
->>> round(e.estimate, 3), e.method
+>>> round(e.estimate, 3), e.se_method
 (0.6, 'linearized')
 """
 
+from evalkit.indicators.concentration import concentration_curve, concentration_index
 from evalkit.indicators.core import SE_METHODS, atkinson, fgt, gini, mean_income, sen, sst, theil, watts
 from evalkit.indicators.decompose import fgt_by_group, fgt_change, fgt_table, growth_redistribution, lorenz
 from evalkit.indicators.design import Design
@@ -47,6 +48,8 @@ __all__ = [
     "theil",
     "atkinson",
     "mean_income",
+    "concentration_index",
+    "concentration_curve",
     "fgt_by_group",
     "fgt_table",
     "fgt_change",

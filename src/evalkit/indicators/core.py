@@ -14,7 +14,7 @@ headcount 3/5 = 0.6, poverty gap (0.8 + 0.5 + 0.2)/5 = 0.3, squared gap
 (0.64 + 0.25 + 0.04)/5 = 0.186.
 
 >>> y = [2, 5, 8, 12, 20]
->>> [round(fgt(y, 10, alpha=a, se="none").estimate, 6) for a in (0, 1, 2)]
+>>> [round(fgt(y, 10, order=a, se="none").estimate, 6) for a in (0, 1, 2)]
 [0.6, 0.3, 0.186]
 >>> round(gini([1, 2, 3, 4], se="none").estimate, 6)  # sum |yi - yj| / (2 n^2 mean) = 20 / 80
 0.25
@@ -31,6 +31,7 @@ from evalkit.indicators.results import Estimate
 
 __all__ = ["fgt", "watts", "sen", "sst", "gini", "theil", "atkinson", "mean_income", "SE_METHODS"]
 
+#: Ways to obtain an indicator's standard error (the ``se`` argument).
 SE_METHODS = ("auto", "linearized", "bootstrap", "none")
 _CHUNK = 100  # bootstrap replicates evaluated at once for unit-level indicators (bounds memory)
 
@@ -75,7 +76,16 @@ def _ratio_estimate(
         factors = design.replicate_factors(reps, seed)
         num, den = factors @ design.cluster_totals(u), factors @ design.cluster_totals(np.ones_like(u))
         method, std = "bootstrap", float(np.std(num / den, ddof=1))
-    return Estimate(name, value, std, design.df, design.n, method, details)
+    return Estimate(
+        indicator=name,
+        estimate=value,
+        std_error=std,
+        df=design.df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        se_method=method,
+        details=details,
+    )
 
 
 def _unit_estimate(
@@ -104,7 +114,16 @@ def _unit_estimate(
         factors = design.replicate_factors(reps, seed)[:, design.clusters[order]]
         values = np.concatenate([statistic(ys, factors[i : i + _CHUNK] * ws[None, :]) for i in range(0, reps, _CHUNK)])
         method, std = "bootstrap", float(np.std(values, ddof=1))
-    return Estimate(name, value, std, design.df, design.n, method, details)
+    return Estimate(
+        indicator=name,
+        estimate=value,
+        std_error=std,
+        df=design.df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        se_method=method,
+        details=details,
+    )
 
 
 # ---------------------------------------------------------------- poverty
@@ -113,7 +132,7 @@ def _unit_estimate(
 def fgt(
     income: object,
     line: object,
-    alpha: float = 0,
+    order: float = 0,
     weights: object = None,
     *,
     strata: object = None,
@@ -122,25 +141,26 @@ def fgt(
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
-    """Foster–Greer–Thorbecke index: mean of ((z - y) / z)^alpha over the poor (y < z), zero for the rest.
+    """Foster–Greer–Thorbecke index: mean of ((z - y) / z)^order over the poor (y < z), zero for the rest.
 
-    ``alpha = 0`` is the headcount ratio, 1 the poverty gap, 2 the squared gap. ``line`` is one value or one
+    ``order`` is the FGT parameter (α in the literature): 0 gives the headcount ratio, 1 the poverty gap,
+    2 the squared gap. ``line`` is one value or one
     per observation (lines by year or province).
     """
     _check_se(se)
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha}")
+    if order < 0:
+        raise ValueError(f"order must be >= 0, got {order}")
     y, design = _prepare(income, weights, strata, clusters)
     z = _line(line, y.size)
-    u = fgt_terms(y, z, alpha)
-    name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(alpha, f"fgt_{alpha:g}")
-    return _ratio_estimate(name, u, design, se, reps, seed, {"alpha": alpha, "line": _show_line(z)})
+    u = fgt_terms(y, z, order)
+    name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(order, f"fgt_{order:g}")
+    return _ratio_estimate(name, u, design, se, reps, seed, {"order": order, "line": _show_line(z)})
 
 
-def fgt_terms(y: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
-    """Each observation's FGT term: ((z - y) / z)^alpha when poor (y < z), else 0; 1 for the poor at alpha 0."""
+def fgt_terms(y: np.ndarray, z: np.ndarray, order: float) -> np.ndarray:
+    """Each observation's FGT term: ((z - y) / z)^order when poor (y < z), else 0; 1 for the poor at order 0."""
     poor = y < z
-    return poor.astype(float) if alpha == 0 else np.where(poor, np.where(poor, (z - y) / z, 0.0) ** alpha, 0.0)
+    return poor.astype(float) if order == 0 else np.where(poor, np.where(poor, (z - y) / z, 0.0) ** order, 0.0)
 
 
 def _show_line(z: np.ndarray) -> object:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.indicators.core import _line, _prepare, fgt, fgt_terms
-from evalkit.indicators.results import Estimate, critical_value
+from evalkit.indicators.results import Estimate
+from evalkit.results import critical_value
 
 __all__ = ["fgt_by_group", "fgt_table", "growth_redistribution", "fgt_change", "lorenz"]
 
@@ -29,15 +30,15 @@ def fgt_by_group(
     income: object,
     line: object,
     groups: object,
-    alpha: float = 0,
+    order: float = 0,
     weights: object = None,
     *,
     strata: object = None,
     clusters: object = None,
     se: str = "linearized",
-    alpha_ci: float = 0.05,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """FGT by subgroup with population shares and contributions that add up exactly to the total.
+    """FGT of ``order`` by subgroup with population shares and contributions that add up exactly to the total.
 
     Returns one row per group: ``n``, ``population_share``, ``estimate``, ``std_error`` (domain estimation,
     linearized), ``ci_low``, ``ci_high``, ``contribution`` (share × estimate) and ``contribution_share``
@@ -51,7 +52,7 @@ def fgt_by_group(
     if g.isna().any():
         raise ValueError("groups has missing values")
     codes, labels = pd.factorize(g, sort=True)
-    u = fgt_terms(y, z, alpha)
+    u = fgt_terms(y, z, order)
     w = design.weights
     n_g = np.bincount(codes, weights=w, minlength=labels.size)
     est = np.bincount(codes, weights=w * u, minlength=labels.size) / n_g
@@ -77,12 +78,12 @@ def fgt_by_group(
         by["var"] = factor * (by["v2"] - by["v"] ** 2 / k)
         var = by.groupby("g")["var"].sum().reindex(range(labels.size), fill_value=0.0).to_numpy()
         frame["std_error"] = np.sqrt(np.maximum(var, 0.0))
-        half = critical_value(alpha_ci, design.df) * frame["std_error"]
+        half = critical_value(level, design.df) * frame["std_error"]
         frame["ci_low"], frame["ci_high"] = frame["estimate"] - half, frame["estimate"] + half
     frame["contribution"] = frame["population_share"] * frame["estimate"]
-    total = fgt(y, z, alpha, w, strata=strata, clusters=clusters, se=se if se != "none" else "none")
+    total = fgt(y, z, order, w, strata=strata, clusters=clusters, se=se if se != "none" else "none")
     frame["contribution_share"] = frame["contribution"] / total.estimate if total.estimate > 0 else np.nan
-    low, high = total.conf_int(alpha_ci)
+    low, high = total.conf_int(level)
     total_row = {
         "group": "total",
         "n": y.size,
@@ -96,8 +97,8 @@ def fgt_by_group(
     return pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)
 
 
-def _p(r: np.ndarray, w: np.ndarray, alpha: float) -> float:
-    return float(w @ fgt_terms(r, np.ones_like(r), alpha) / w.sum())
+def _p(r: np.ndarray, w: np.ndarray, order: float) -> float:
+    return float(w @ fgt_terms(r, np.ones_like(r), order) / w.sum())
 
 
 def growth_redistribution(
@@ -105,11 +106,11 @@ def growth_redistribution(
     income_2: object,
     line_1: object,
     line_2: object | None = None,
-    alpha: float = 0,
+    order: float = 0,
     weights_1: object = None,
     weights_2: object = None,
 ) -> pd.DataFrame:
-    """Split the change in FGT between two distributions into growth and redistribution.
+    """Split the change in FGT of ``order`` between two distributions into growth and redistribution.
 
     Incomes are taken relative to each year's line (real terms). Datt–Ravallion (1992) uses the first year
     as reference and leaves a residual; the Shapley version averages the two references and has none.
@@ -123,9 +124,9 @@ def growth_redistribution(
     r1 = y1 / _line(line_1, y1.size)
     r2 = y2 / _line(line_1 if line_2 is None else line_2, y2.size)
     m1, m2 = (w1 @ r1) / w1.sum(), (w2 @ r2) / w2.sum()
-    p11, p22 = _p(r1, w1, alpha), _p(r2, w2, alpha)
-    p21 = _p(r1 * m2 / m1, w1, alpha)  # mean of year 2, distribution of year 1
-    p12 = _p(r2 * m1 / m2, w2, alpha)  # mean of year 1, distribution of year 2
+    p11, p22 = _p(r1, w1, order), _p(r2, w2, order)
+    p21 = _p(r1 * m2 / m1, w1, order)  # mean of year 2, distribution of year 1
+    p12 = _p(r2 * m1 / m2, w2, order)  # mean of year 1, distribution of year 2
     total = p22 - p11
     dr_growth, dr_redis = p21 - p11, p12 - p11
     sh_growth = 0.5 * ((p21 - p11) + (p22 - p12))
@@ -144,7 +145,7 @@ def fgt_change(
     income_2: object,
     line_1: object,
     line_2: object,
-    alpha: float = 0,
+    order: float = 0,
     weights: object = None,
     *,
     strata: object = None,
@@ -163,11 +164,20 @@ def fgt_change(
     total_w = w.sum()
     us = []
     for y, line in ((y1, line_1), (y2, line_2)):
-        us.append(fgt_terms(y, _line(line, y.size), alpha))
+        us.append(fgt_terms(y, _line(line, y.size), order))
     p1, p2 = (w @ us[0]) / total_w, (w @ us[1]) / total_w
     influence = ((us[1] - p2) - (us[0] - p1)) / total_w
     std = float(np.sqrt(design.variance(influence)))
-    return Estimate("fgt_change", float(p2 - p1), std, design.df, design.n, "linearized", {"alpha": alpha})
+    return Estimate(
+        indicator="fgt_change",
+        estimate=float(p2 - p1),
+        std_error=std,
+        df=design.df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        se_method="linearized",
+        details={"order": order},
+    )
 
 
 def lorenz(income: object, weights: object = None, points: int | None = 20) -> pd.DataFrame:

@@ -45,11 +45,13 @@ from evalkit.io.ids import ID_PROBLEMS, check_id
 from evalkit.io.layout import NoHeaderFound, locate
 from evalkit.io.pseudonym import PseudonymKey, pseudonymize
 from evalkit.io.sheets import read_grids, sha256_of
+from evalkit.reference import poverty_lines
 
 __all__ = ["clean", "CleanResult", "RULES", "LOG_COLUMNS", "REDACTED", "read_clean_run", "rule_table", "OUTPUT_FILES"]
 
 REDACTED = "<redacted>"
 LOG_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "rule", "action", "before", "after", "message"]
+#: The files a cleaning run writes.
 OUTPUT_FILES = ("members.csv", "households.csv", "quarantine.csv", "cleaning_log.csv", "summary.json")
 
 _ID_ZH = {
@@ -762,8 +764,6 @@ def _household_checks(
             data_year = data_year.fillna(year)
         years = sorted({int(y) for y in data_year.dropna()})
         if years:
-            from evalkit.reference import poverty_lines
-
             # only sourced lines: an interpolated line must be given explicitly (--poverty-line)
             sourced = poverty_lines()
             line_of = {y: poverty_line if poverty_line is not None else sourced.get(y) for y in years}

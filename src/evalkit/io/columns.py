@@ -25,6 +25,7 @@ from functools import cache
 import pandas as pd
 
 from evalkit import paths
+from evalkit.reference import poverty_causes
 
 __all__ = [
     "columns",
@@ -85,8 +86,6 @@ def aliases() -> dict[str, str]:
 def code_map(column: str) -> dict[str, str]:
     """Accepted label (normalized, lower case) → code, for one coded column."""
     if column == "main_cause":
-        from evalkit.reference import poverty_causes
-
         causes = poverty_causes()
         pairs = [(label, c.code) for c in causes.itertuples() for label in (c.code, c.name_zh, c.name_en)]
         pairs += [("其他", "other"), ("其它", "other"), ("other", "other")]

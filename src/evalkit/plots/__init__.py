@@ -23,12 +23,11 @@ from evalkit.plots.figures import (
     villages_figure,
 )
 from evalkit.plots.fonts import CJK_FAMILY, cjk_font_path, font_rc, missing_glyphs, register_cjk_font
-from evalkit.plots.labels import LABELS, LANGS, check_lang, label, translate_columns
+from evalkit.labels import LANGS, check_lang, label, translate_columns
 
 __all__ = [
     "CJK_FAMILY",
     "assessment_figure",
-    "LABELS",
     "LANGS",
     "check_lang",
     "cjk_font_path",

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from evalkit.plots.fonts import font_rc
-from evalkit.plots.labels import LABELS, check_lang, label
+from evalkit.labels import check_lang, has_label, label
 
 __all__ = [
     "setup",
@@ -138,7 +138,8 @@ def quality_figure(accounting: pd.DataFrame, rules: pd.DataFrame, *, lang: str =
     Parameters
     ----------
     accounting, rules
-        Outputs of :func:`evalkit.io.quality.accounting` and :func:`evalkit.io.quality.rules`.
+        Outputs of :func:`evalkit.evaluations.data_quality.accounting` and
+        :func:`evalkit.evaluations.data_quality.rules`.
     """
     setup(lang)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.6]})
@@ -234,7 +235,7 @@ def registry_incidence_figure(by_place: pd.DataFrame, place: str, *, threshold: 
     )
     ax.set_xticks(sorted(by_place["year"].unique()))
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, ncol=2, title=label(place, lang) if place in LABELS else None)
+    ax.legend(fontsize=7, ncol=2, title=label(place, lang) if has_label(place) else None)
     fig.tight_layout()
     return fig
 
@@ -276,7 +277,7 @@ def event_study_figure(paths: dict[str, pd.DataFrame], *, truth: float | None = 
     """Effects by year relative to the loan year (leads and lags) with 95% intervals, one line per estimator.
 
     ``paths``: estimator label key → table with ``relative_year``, ``estimate``, ``ci_low``, ``ci_high``
-    (``DidResult.path``).
+    (``Effect.path``).
     """
     setup(lang)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -308,7 +309,7 @@ def event_study_figure(paths: dict[str, pd.DataFrame], *, truth: float | None = 
 
 
 def reach_figure(by_place: pd.DataFrame, place: str, by_quintile: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """Take-up (获贷率) by place and by pre-loan income quintile (1 = poorest), from :func:`take_up` tables."""
+    """Take-up (获贷率) by place and by pre-loan income quintile (1 = poorest), from :func:`evalkit.impact.take_up` tables."""
     setup(lang)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), width_ratios=[2, 1])
     sns.barplot(data=by_place, x=place, y="take_up", ax=axes[0], color="#4C72B0")
@@ -344,7 +345,7 @@ def concentration_figure(curve: pd.DataFrame, *, index: float, lang: str = "en")
 
 def love_plot_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Absolute standardized mean differences per covariate before and after adjustment (IPW, matching),
-    against the usual 0.1 guide line; ``table`` from :func:`evalkit.impact.training.diagnostics`."""
+    against the usual 0.1 guide line; ``table`` from :func:`evalkit.evaluations.training.diagnostics`."""
     setup(lang)
     columns = {"smd": "unadjusted", "smd_ipw": "ipw", "smd_matched": "after_matching"}
     long = table.melt(id_vars="covariate", value_vars=list(columns), var_name="adjustment", value_name="value")
@@ -353,7 +354,7 @@ def love_plot_figure(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * table.shape[0] + 1.6))
     sns.scatterplot(data=long, x="abs_smd", y="covariate", hue="adjustment", style="adjustment", s=70, ax=ax)
     ax.axvline(0.1, color="0.3", ls="--", lw=1)
-    ax.set_yticks(range(table.shape[0]), [label(c, lang) if c in LABELS else c for c in table["covariate"]])
+    ax.set_yticks(range(table.shape[0]), [label(c, lang) if has_label(c) else c for c in table["covariate"]])
     ax.set(xlabel=label("abs_smd", lang), ylabel="", title=label("title_love_plot", lang))
     ax.legend(fontsize=8, title=None)
     fig.tight_layout()
@@ -380,7 +381,7 @@ def estimates_figure(table: pd.DataFrame, *, truth_label: str = "truth", lang: s
     """Each estimator's effect and 95% interval, with the truth (or benchmark) as a line."""
     setup(lang)
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
-    names = [label(m, lang) if m in LABELS else m for m in table["method"]]
+    names = [label(m, lang) if has_label(m) else m for m in table["method"]]
     y = np.arange(len(table))[::-1]
     ax.errorbar(
         table["estimate"],
@@ -403,7 +404,7 @@ def estimates_figure(table: pd.DataFrame, *, truth_label: str = "truth", lang: s
 
 def upset_figure(combos: pd.DataFrame, *, top: int = 15, lang: str = "en") -> Figure:
     """UpSet-style figure: households per combination of programs (bars) above a dot matrix of the programs
-    in each combination; ``combos`` from :func:`evalkit.coverage.combinations`."""
+    in each combination; ``combos`` from :func:`evalkit.programs.combinations`."""
     setup(lang)
     data = combos.head(top).reset_index(drop=True)
     sets = [s.split(" + ") if s != "(none)" else [] for s in data["programs"]]
@@ -425,7 +426,7 @@ def upset_figure(combos: pd.DataFrame, *, top: int = 15, lang: str = "en") -> Fi
         if ys:
             dots.scatter([i] * len(ys), ys, color="0.15", s=30)
             dots.plot([i, i], [min(ys), max(ys)], color="0.15", lw=1.5)
-    dots.set_yticks(range(len(programs)), [label(p, lang) if p in LABELS else p for p in programs])
+    dots.set_yticks(range(len(programs)), [label(p, lang) if has_label(p) else p for p in programs])
     dots.set_xticks([])
     dots.invert_yaxis()
     fig.tight_layout()

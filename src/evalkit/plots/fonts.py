@@ -18,6 +18,7 @@ from evalkit.errors import FontError
 
 __all__ = ["CJK_FAMILY", "cjk_font_path", "register_cjk_font", "font_rc", "missing_glyphs"]
 
+#: Font family used for Chinese labels.
 CJK_FAMILY = "Noto Sans CJK SC"
 _LATIN_FALLBACK = "DejaVu Sans"
 

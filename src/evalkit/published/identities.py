@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.errors import LedgerError
+from evalkit.labels import check_lang, translate_columns
 from evalkit.published.ledger import _key, _load_cached, named_lists
 from evalkit.validation import csv_line, read_csv_validated
 
@@ -227,8 +228,6 @@ def reconciliation_view(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     >>> view.columns[:3].tolist(), bool(view["是否成立"].iloc[0])
     (['勾稽关系', '类别', '说明'], False)
     """
-    from evalkit.plots.labels import check_lang, translate_columns
-
     check_lang(lang)
     columns = [
         "description" if c == "description_en" else c

@@ -31,10 +31,12 @@ import pandera.pandas as pa
 
 from evalkit import paths
 from evalkit.errors import LedgerError
+from evalkit.labels import check_lang
 from evalkit.validation import csv_line, read_csv_validated
 
 __all__ = ["load", "areas", "named_lists", "figure", "summary_by_area", "coverage_gaps", "LEDGER_COLUMNS"]
 
+#: Columns of the ledger :func:`load` returns, in order.
 LEDGER_COLUMNS = [
     "figure_id",
     "area",
@@ -264,8 +266,6 @@ def summary_by_area(ledger: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     >>> int(table["n_figures"].sum())
     153
     """
-    from evalkit.plots.labels import check_lang
-
     check_lang(lang)
     counts = ledger.groupby(["area", f"area_{lang}"], sort=False).size().rename("n_figures").reset_index()
     order = areas().set_index("area")["order"]

@@ -1,5 +1,6 @@
 """Writing what notebooks show: figures, tables and ``metrics.json``."""
 
+from evalkit.report.sections import Section
 from evalkit.report.styles import highlight_false
 from evalkit.report.outputs import (
     METRICS_FILE,
@@ -11,6 +12,7 @@ from evalkit.report.outputs import (
 )
 
 __all__ = [
+    "Section",
     "highlight_false",
     "METRICS_FILE",
     "TABLE_ENCODING",

@@ -20,11 +20,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.errors import MetricsError
-from evalkit.plots.labels import check_lang, translate_columns
+from evalkit.labels import check_lang, translate_columns
+from evalkit.report.sections import Section
 
 __all__ = ["NotebookOutputs", "read_metrics", "write_metrics", "read_table", "METRICS_FILE", "TABLE_ENCODING"]
 
+#: File name of a notebook's key figures.
 METRICS_FILE = "metrics.json"
+#: Encoding of written tables: UTF-8 with a byte-order mark, so Excel shows Chinese.
 TABLE_ENCODING = "utf-8-sig"
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -113,6 +116,16 @@ class NotebookOutputs:
     def metrics(self, **values: object) -> Path:
         """Merge key figures into ``metrics.json``."""
         return write_metrics(self.out_dir, values)
+
+    def write(self, section: Section) -> Section:
+        """Write a section's tables, figures and metrics; return it (a notebook cell then displays it)."""
+        for name, frame in section.tables.items():
+            self.table(frame, name, translate=name not in section.raw)
+        for name, fig in section.figures.items():
+            self.figure(fig, name)
+        if section.metrics:
+            self.metrics(**section.metrics)
+        return section
 
     def close_figures(self) -> None:
         """Close every open matplotlib figure (long notebooks)."""

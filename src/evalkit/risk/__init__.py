@@ -1,7 +1,7 @@
 """Return-to-poverty risk: screening rules as data, monitoring categories, and a statistical risk model.
 
 >>> from evalkit import risk
->>> risk.rule_value("report_screening", "income_below", 2018)
+>>> risk.ScreeningRules.from_table().income_below
 4000.0
 """
 
@@ -16,15 +16,11 @@ from evalkit.risk.model import (
     roc_auc,
     screening_curve,
 )
-from evalkit.risk.monitoring import CRITERIA, by_village, risk_rules, rule_value, screen
-from evalkit.risk.rules import ReportRule, report_rule_flags
+from evalkit.risk.monitoring import CRITERIA, ScreeningRules, by_village, screen
 
 __all__ = [
-    "ReportRule",
-    "report_rule_flags",
+    "ScreeningRules",
     "CRITERIA",
-    "risk_rules",
-    "rule_value",
     "screen",
     "by_village",
     "RiskModel",

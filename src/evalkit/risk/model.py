@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evalkit.errors import EstimationError
+from evalkit.results import critical_value
 
 __all__ = ["features", "fit", "RiskModel", "roc_auc", "calibration", "precision_recall_at", "FEATURES"]
 
@@ -88,7 +90,7 @@ def features(panel: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RiskModel:
-    """A fitted logistic risk model: ``predict(frame)``, ``odds_ratios(alpha)``."""
+    """A fitted logistic risk model: ``predict(frame)``, ``odds_ratios(level)``."""
 
     params: pd.Series
     cov: pd.DataFrame
@@ -101,10 +103,9 @@ class RiskModel:
         x = np.column_stack([np.ones(len(frame)), frame[list(self.params.index[1:])].to_numpy(dtype=float)])
         return 1 / (1 + np.exp(-(x @ self.params.to_numpy())))
 
-    def odds_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
-        from scipy import stats
-
-        z = stats.norm.ppf(1 - alpha / 2)
+    def odds_ratios(self, level: float = 0.95) -> pd.DataFrame:
+        """Odds ratio of each feature with its ``level`` interval (normal) and p-value."""
+        z = critical_value(level, None)
         se = np.sqrt(np.diag(self.cov.to_numpy()))
         b = self.params.to_numpy()
         table = pd.DataFrame(
@@ -142,8 +143,6 @@ def fit(
 
 def roc_auc(score: object, label: object) -> float:
     """Area under the ROC curve: the probability that a random event outranks a random non-event (ties 1/2)."""
-    from scipy import stats
-
     s = np.asarray(score, dtype=float)
     y = np.asarray(label, dtype=float)
     positives, negatives = int((y == 1).sum()), int((y == 0).sum())

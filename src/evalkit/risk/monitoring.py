@@ -1,10 +1,17 @@
 """Screening rules as data: the report's four criteria and the 2020 monitoring categories, with reasons.
 
 Thresholds are rows of ``data/reference/risk_rules.csv`` (rule set, region, years of validity, parameter,
-value, source, confidence), so a province's monitoring line or a new year's rule is an edit to data,
-not to code. :func:`screen` gives every household its flags, one column per criterion, and a
-``reasons`` text naming the criteria met; :func:`by_village` counts flagged households and persons by
-village with small counts suppressed.
+value, source, confidence; read through :func:`evalkit.reference.rule_value`), so a province's monitoring
+line or a new year's rule is an edit to data, not to code. :class:`ScreeningRules` gathers them;
+:func:`screen` gives every household its flags, one column per criterion, and a ``reasons`` text naming
+the criteria met; :func:`by_village` counts flagged households and persons by village with small counts
+suppressed.
+
+The report screened poor households with "per-capita annual income below 4,000 yuan, income falling year
+on year, transfer income above 50%, and a major family event" (人均年收入不足4000元、年收入逐年下降、
+转移性超过50%、家庭发生重大变故), finding 18 households and 40 people. evalkit reads the four conditions
+as all required (one reading of the sentence: with any one of them, far more than 18 of 3,601 households
+would qualify), and "falling year on year" as two consecutive falls over three years.
 
 Monitoring categories (national rules from 2020; shared/DOMAIN.md), as far as a registry panel allows:
 
@@ -20,7 +27,7 @@ Example: household ``a`` meets all four of the report's criteria in 2018, ``b`` 
 >>> panel = pd.DataFrame({"household_id": ["a"] * 3 + ["b"] * 3, "year": [2016, 2017, 2018] * 2,
 ...     "income_pc": [3900, 3600, 3300, 3000, 3100, 3200], "transfer_pc": [2000] * 6,
 ...     "poverty_line": [3000.0] * 6, "major_event": [False, False, True, False, False, False]})
->>> flags = screen(panel, 2018, exited={"a", "b"})
+>>> flags = screen(panel, 2018, ScreeningRules.from_table(), exited={"a", "b"})
 >>> flags.set_index("household_id").loc["a", "reasons"]
 'low_income; falling_income; transfer_dependent; major_event'
 >>> flags["report_rule"].tolist()
@@ -30,88 +37,79 @@ Example: household ``a`` meets all four of the report's criteria in 2018, ``b`` 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
-from evalkit import paths
+from evalkit import reference
 from evalkit.errors import DataError
-from evalkit.validation import read_csv_validated
 
-__all__ = ["risk_rules", "rule_value", "screen", "by_village", "CRITERIA"]
+__all__ = ["ScreeningRules", "screen", "by_village", "CRITERIA"]
 
+#: The report's four screening criteria, in the report's order (one flag column each).
 CRITERIA = ("low_income", "falling_income", "transfer_dependent", "major_event")
 
-_SCHEMA = pa.DataFrameSchema(
-    {
-        "rule_set": pa.Column(str),
-        "region": pa.Column(str),
-        "year_from": pa.Column(int),
-        "year_to": pa.Column(int),
-        "parameter": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
-        "value": pa.Column(float),
-        "unit": pa.Column(str),
-        "source": pa.Column(str),
-        "confidence": pa.Column(str),
-    },
-    strict=True,
-    coerce=True,
-)
 
+@dataclass(frozen=True)
+class ScreeningRules:
+    """The report's screening rule and the monitoring line.
 
-def risk_rules(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The versioned rules table (``data/reference/risk_rules.csv``)."""
-    return read_csv_validated(
-        paths.reference_dir(data_dir) / "risk_rules.csv",
-        _SCHEMA,
-        hint="edit data/reference/risk_rules.csv; every value needs its years, region and source.",
-    )
+    ``income_below`` (yuan), ``transfer_share_above`` (a share) and ``falling_years`` (incomes compared over
+    this many consecutive years) define the report's rule; the monitoring line is ``monitoring_line`` yuan
+    when given, else ``monitoring_multiple`` times each household's poverty line of the year.
+    """
 
+    income_below: float
+    transfer_share_above: float
+    falling_years: int
+    monitoring_multiple: float
+    monitoring_line: float | None = None
 
-def rule_value(
-    rule_set: str, parameter: str, year: int, region: str = "default", data_dir: str | os.PathLike[str] | None = None
-) -> float:
-    """The value of ``parameter`` in ``rule_set`` valid in ``year`` for ``region`` (falling back to the
-    ``default`` region, then to the only region the rule set has)."""
-    table = risk_rules(data_dir)
-    rows = table.loc[
-        (table["rule_set"] == rule_set)
-        & (table["parameter"] == parameter)
-        & (table["year_from"] <= year)
-        & (table["year_to"] >= year)
-    ]
-    for choice in (region, "default"):
-        match = rows.loc[rows["region"] == choice]
-        if len(match):
-            return float(match["value"].iloc[0])
-    if rows["region"].nunique() == 1:
-        return float(rows["value"].iloc[0])
-    raise DataError(
-        f"no value of {parameter!r} in rule set {rule_set!r} for {region!r} in {year}; add a row with its source",
-        file="risk_rules.csv",
-        column="parameter",
-    )
+    @classmethod
+    def from_table(
+        cls,
+        *,
+        report_year: int = 2018,
+        monitoring_year: int = 2020,
+        monitoring_line: float | None = None,
+        region: str = "default",
+        data_dir: str | os.PathLike[str] | None = None,
+    ) -> ScreeningRules:
+        """The rules in ``risk_rules.csv``: the report's rule valid in ``report_year`` (as published, 2018)
+        and the monitoring multiple valid in ``monitoring_year`` (national rules from 2020) for ``region``.
+
+        >>> ScreeningRules.from_table()
+        ScreeningRules(income_below=4000.0, transfer_share_above=0.5, falling_years=3, monitoring_multiple=1.5, monitoring_line=None)
+        """
+
+        def value(rule_set: str, parameter: str, year: int) -> float:
+            return reference.rule_value(rule_set, parameter, year, region=region, data_dir=data_dir)
+
+        return cls(
+            income_below=value("report_screening", "income_below", report_year),
+            transfer_share_above=value("report_screening", "transfer_share_above", report_year),
+            falling_years=int(value("report_screening", "falling_years", report_year)),
+            monitoring_multiple=value("monitoring", "monitoring_line_multiple", monitoring_year),
+            monitoring_line=monitoring_line,
+        )
 
 
 def screen(
     panel: pd.DataFrame,
     year: int,
+    rules: ScreeningRules,
     *,
     exited: set[str] | pd.Index | None = None,
-    income_below: float = 4000.0,
-    transfer_share_above: float = 0.5,
-    falling_years: int = 3,
-    monitoring_line: float | None = None,
-    monitoring_multiple: float = 1.5,
 ) -> pd.DataFrame:
-    """Flags and reasons for every household in ``year``.
+    """Flags and reasons for every household in ``year`` under ``rules``.
 
     ``panel`` needs ``household_id, year, income_pc, transfer_pc, poverty_line, major_event``. A household
-    with fewer than ``falling_years`` years of income is not flagged as falling (``income_history`` says
-    how many years it has). ``monitoring_line`` (yuan) defaults to ``monitoring_multiple`` times the
-    year's poverty line (1.5 in ``risk_rules.csv``); ``exited`` holds the ids of households exited by ``year``.
+    with fewer than ``rules.falling_years`` years of income is not flagged as falling (``income_history``
+    says how many years it has); edges are strict (income exactly at the line, or transfers exactly at the
+    share, do not count). ``exited`` holds the ids of households exited by ``year``.
     """
+    falling_years = rules.falling_years
     window = panel.loc[panel["year"].between(year - falling_years + 1, year)]
     wide = window.pivot(index="household_id", columns="year", values="income_pc")
     history = wide.notna().sum(axis=1)
@@ -122,16 +120,16 @@ def screen(
         raise DataError(f"more than one row for a household in {year}", column="household_id")
     income = now["income_pc"].astype(float)
     share = now["transfer_pc"] / income.where(income > 0)
-    if monitoring_line is None:
-        line = now["poverty_line"] * monitoring_multiple
+    if rules.monitoring_line is None:
+        line = now["poverty_line"] * rules.monitoring_multiple
     else:
-        line = pd.Series(float(monitoring_line), index=now.index)
+        line = pd.Series(float(rules.monitoring_line), index=now.index)
     before = panel.loc[panel["year"] == year - 1].set_index("household_id")["income_pc"].reindex(now.index)
     flags = pd.DataFrame(
         {
-            "low_income": income < income_below,
+            "low_income": income < rules.income_below,
             "falling_income": falling.reindex(now.index, fill_value=False),
-            "transfer_dependent": (share > transfer_share_above).fillna(False),
+            "transfer_dependent": (share > rules.transfer_share_above).fillna(False),
             "major_event": now["major_event"].astype(bool),
         }
     )

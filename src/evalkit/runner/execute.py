@@ -1,13 +1,23 @@
-"""Execute one notebook with papermill and export it to HTML (runs in a worker process)."""
+"""Execute one notebook with papermill and export it to HTML (runs in a worker process), or run its code
+cells in this process.
+
+:func:`run_in_process` executes a notebook's code cells one after another in the calling process, with
+``parameters`` injected after the ``parameters`` cell as papermill injects them, but no kernel, no
+executed copy and no HTML: what tests and the annual-run benchmark use to run the notebooks' own code
+quickly, and a way to debug a notebook in a plain Python session.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["execute_one", "export_html", "utc_now"]
+__all__ = ["execute_one", "export_html", "utc_now", "run_in_process"]
 
 
 def utc_now() -> str:
@@ -80,3 +90,31 @@ def execute_one(
         except Exception as exc:  # an HTML failure must not hide the notebook's own status
             record["html_error"] = f"{type(exc).__name__}: {exc}"
     return record
+
+
+def run_in_process(
+    source: str | os.PathLike[str],
+    parameters: dict[str, object],
+    *,
+    display: Callable[..., object] | None = None,
+) -> dict[str, object]:
+    """Execute the code cells of the notebook ``source`` in this process; return their namespace.
+
+    The cells run from the notebook's folder (as papermill runs them), with ``display`` as the builtin a
+    kernel provides (default: discard). Figures are left open for the caller (matplotlib's backend is the
+    caller's). An exception in a cell propagates, naming the cell in its traceback.
+    """
+    path = Path(source)
+    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    namespace: dict[str, object] = {"__name__": "__main__", "display": display or (lambda *args, **kwargs: None)}
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        for index, cell in enumerate(cells):
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            exec(compile(text, f"{path.name}[code cell {index}]", "exec"), namespace)  # noqa: S102
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                namespace.update(parameters)
+    finally:
+        os.chdir(here)
+    return namespace

@@ -22,6 +22,7 @@ __all__ = [
     "PACKAGES",
 ]
 
+#: Packages whose versions the manifest records.
 PACKAGES = (
     "evalkit",
     "pandas",

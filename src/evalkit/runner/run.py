@@ -21,6 +21,7 @@ from pathlib import Path
 from evalkit import __version__, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, validate
+from evalkit.published import latest_year
 from evalkit.report.outputs import METRICS_FILE, read_metrics
 from evalkit.runner.execute import execute_one, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
@@ -29,7 +30,9 @@ __all__ = ["NotebookRun", "RunResult", "discover", "run", "DEFAULT_KERNEL", "DEF
 
 log = logging.getLogger(__name__)
 
+#: Jupyter kernel the runner uses unless told otherwise.
 DEFAULT_KERNEL = "evalkit"
+#: Per-cell timeout in seconds.
 DEFAULT_TIMEOUT = 600
 _PATTERN = "[0-9][0-9]_*.ipynb"
 
@@ -174,8 +177,6 @@ def run(
     ParameterError
         Before anything runs, listing every unknown or ill-typed parameter.
     """
-    from evalkit.published import latest_year
-
     if jobs is not None and jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}.")
     if timeout < 1:

@@ -22,16 +22,17 @@ import pandas as pd
 
 from evalkit import reference
 from evalkit.errors import CalibrationError
-from evalkit.synth.checks import crosscheck
 from evalkit.synth.params import SynthParams
 from evalkit.synth.places import make_places
 from evalkit.synth.registry import make_registry
 from evalkit.synth.survey import make_survey
 from evalkit.synth.targets import targets
 
-__all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "crosscheck"]
+__all__ = ["DEFAULT_SEED", "TABLES", "generate", "write"]
 
+#: Seed of the committed synthetic county.
 DEFAULT_SEED = 20190901
+#: Tables of the synthetic county, in the order they are written.
 TABLES = (
     "townships",
     "villages",

@@ -1,33 +1,10 @@
-"""Integer allocation helpers: exact totals from random shares, vectorized."""
+"""Household sizes with an exact total (the generator's integer helper; shares of a total: :func:`evalkit.sampling.allocate`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["round_to_total", "sizes_with_total"]
-
-
-def round_to_total(shares: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
-    """Integers proportional to ``shares`` that sum exactly to ``total`` (largest remainder).
-
-    Examples
-    --------
-    >>> round_to_total(np.array([1.0, 1.0, 1.0]), 10).tolist()
-    [4, 3, 3]
-    >>> int(round_to_total(np.array([5.0, 1.0, 0.1]), 20, minimum=2).min())
-    2
-    """
-    shares = np.asarray(shares, dtype=float)
-    n = shares.size
-    free = total - minimum * n
-    if free < 0:
-        raise ValueError(f"cannot give {n} parts at least {minimum} each from a total of {total}")
-    raw = shares / shares.sum() * free
-    base = np.floor(raw).astype(np.int64)
-    short = free - int(base.sum())
-    order = np.argsort(-(raw - base), kind="stable")
-    base[order[:short]] += 1
-    return base + minimum
+__all__ = ["sizes_with_total"]
 
 
 def sizes_with_total(rng: np.random.Generator, n: int, total: int, *, max_size: int = 9) -> np.ndarray:

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.datasets import load_county
+from evalkit.io import PseudonymKey, clean
 from evalkit.io.clean import CleanResult
 from evalkit.io.ids import check_character
 from evalkit.reference import poverty_causes
@@ -395,9 +397,6 @@ def clean_synthetic_export(
     """
     import secrets
     import tempfile
-
-    from evalkit.datasets import load_county
-    from evalkit.io import PseudonymKey, clean
 
     county = load_county(data_dir)
     line = float(county["panel"].loc[county["panel"]["year"] == year, "poverty_line"].iloc[0])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.synth._alloc import round_to_total
+from evalkit.sampling import allocate
 from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import categorical
 
@@ -91,7 +91,7 @@ def loans_table(rng: np.random.Generator, p: SynthParams, registry: pd.DataFrame
     n = len(registry)
     at_cap = rng.random(n) < p.microcredit_share_at_cap
     rest_total = p.microcredit_loan_total - p.microcredit_cap * int(at_cap.sum())
-    thousands = round_to_total(rng.uniform(10, 45, int((~at_cap).sum())), rest_total // 1000, minimum=5)
+    thousands = allocate(rest_total // 1000, rng.uniform(10, 45, int((~at_cap).sum())), minimum=5)
     if thousands.max(initial=0) * 1000 > p.microcredit_cap:
         raise ValueError("loan amounts exceed the cap; lower microcredit_share_at_cap")
     amount = np.full(n, p.microcredit_cap, dtype=np.int64)

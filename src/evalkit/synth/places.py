@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.synth._alloc import round_to_total
+from evalkit.sampling import allocate
 from evalkit.synth.targets import Targets
 
 __all__ = ["make_places", "REPORT_VILLAGES"]
@@ -65,7 +65,7 @@ def make_places(rng: np.random.Generator, t: Targets) -> tuple[pd.DataFrame, pd.
     ]
     from_report = np.arange(n) < len(REPORT_VILLAGES)
     # villages per township: roughly even, at least 12 each
-    per_township = round_to_total(rng.gamma(8.0, size=len(townships)), n, minimum=12)
+    per_township = allocate(n, rng.gamma(8.0, size=len(townships)), minimum=12)
     township_of = np.repeat(townships["township_id"].to_numpy(), per_township)
     rng.shuffle(township_of)
     # put 后峪 where the report places it, swapping with the village that held that slot
@@ -76,11 +76,11 @@ def make_places(rng: np.random.Generator, t: Targets) -> tuple[pd.DataFrame, pd.
         j = int(np.flatnonzero(township_of == by_name[township])[0])
         township_of[[i, j]] = township_of[[j, i]]
         placed[i] = True
-    agri = round_to_total(rng.lognormal(0.0, 0.55, size=n), t.agri_pop, minimum=80)
+    agri = allocate(t.agri_pop, rng.lognormal(0.0, 0.55, size=n), minimum=80)
     non_agri_share = rng.beta(2, 9, size=n) * agri
     seat = township_of == townships["township_id"].iloc[0]
     non_agri_share[seat] *= 3.0  # more non-agricultural residents around the first town
-    non_agri = round_to_total(non_agri_share, t.total_pop - t.agri_pop)
+    non_agri = allocate(t.total_pop - t.agri_pop, non_agri_share)
     # registered poor villages: the report's key poor village plus placeholders, skewed to small villages
     poor = np.zeros(n, dtype=bool)
     poor[names.index(_KEY_POOR_VILLAGE)] = True

@@ -13,7 +13,7 @@ import pandas as pd
 
 from evalkit.synth._alloc import sizes_with_total
 from evalkit.synth.params import SynthParams
-from evalkit.synth.codes import causes
+from evalkit.reference import poverty_causes
 from evalkit.synth.targets import Targets
 
 __all__ = ["make_population", "categorical"]
@@ -116,7 +116,7 @@ def make_population(
     head_edu = head["education"].map(_EDU_LEVEL).fillna(0).to_numpy()
     head_age = t.base_year - head["birth_year"].to_numpy()
     # hardship (the cause the household would be registered under), consistent with its members
-    table = causes()
+    table = poverty_causes()
     codes = table["code"].to_numpy()
     weights = np.tile(table["synthetic_share"].fillna(0.0).to_numpy(), (size.size, 1))
     col = {c: i for i, c in enumerate(codes)}

@@ -28,7 +28,8 @@ import pandas as pd
 
 from evalkit import published
 from evalkit.errors import CalibrationError
-from evalkit.synth._alloc import round_to_total, sizes_with_total
+from evalkit.sampling import allocate
+from evalkit.synth._alloc import sizes_with_total
 from evalkit.synth.params import SynthParams
 from evalkit.synth.selection import choose_with_sum
 
@@ -350,7 +351,7 @@ def make_programs(
     n_claims = 1200
     claim_hh = rng.integers(0, len(households), n_claims)
     kind = rng.integers(0, len(types), n_claims)
-    amounts = round_to_total(rng.lognormal(7.3, 0.8, n_claims), int(f("sn_insurance_payout")), minimum=100)
+    amounts = allocate(int(f("sn_insurance_payout")), rng.lognormal(7.3, 0.8, n_claims), minimum=100)
     insurance = _rows(
         "insurance_payout",
         n_claims,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit import reference
+from evalkit import reference, risk
 from evalkit.errors import CalibrationError
 from evalkit.synth.income import COMPONENTS, REMAINING, exit_cohorts, intended_paths, split_components
 from evalkit.synth.microcredit import assign_borrowing, loans_table, planted_effects
@@ -29,7 +29,7 @@ from evalkit.synth.params import MICROCREDIT_MODELS, SynthParams
 from evalkit.synth.population import make_population
 from evalkit.synth.rangers import assign_rangers
 from evalkit.synth.programs import make_programs, relocate
-from evalkit.synth.selection import fix_count, select_registry
+from evalkit.synth.selection import choose_with_sum, fix_count, select_registry
 from evalkit.synth.training import make_training
 from evalkit.synth.targets import Targets
 
@@ -398,14 +398,10 @@ def _events_and_screening(
     rng: np.random.Generator, p: SynthParams, t: Targets, panel: pd.DataFrame, households: pd.DataFrame
 ) -> pd.DataFrame:
     """Major family events, set so that the report's rule flags exactly the published households in 2018."""
-    from evalkit.risk import ReportRule, report_rule_flags
-    from evalkit.synth.selection import choose_with_sum
-
     illness = panel["household_id"].map(households.set_index("household_id")["main_cause"].eq("illness"))
     rate = np.where(illness, p.major_event_rate_illness, p.major_event_rate)
     panel = panel.assign(major_event=rng.random(len(panel)) < rate)
-    rule = ReportRule(income_below=t.screen_income_line, transfer_share_above=t.screen_transfer_share_pct / 100.0)
-    flags = report_rule_flags(panel, 2018, rule)
+    flags = risk.screen(panel, 2018, risk.ScreeningRules.from_table())
     candidates = flags.loc[flags["low_income"] & flags["falling_income"] & flags["transfer_dependent"], "household_id"]
     sizes = households.set_index("household_id")["household_size"]
     pool = np.arange(candidates.size)

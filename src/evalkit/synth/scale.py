@@ -15,7 +15,7 @@ Layout::
 
     DIR/households/chunk=00000/part.parquet   household_id, province_id, county_id, township_id, village_id,
                                               household_size, main_cause, exit_year,
-                                              start_<program> (first year with each program; see coverage.start_years)
+                                              start_<program> (first year with each program; see programs.start_years)
     DIR/panel/chunk=00000/part.parquet        household_id, year, poverty_line, income_pc, wage_pc, operating_pc,
                                               transfer_pc, status
     DIR/villages/chunk=00000/part.parquet     village_id, township_id, county_id, province_id, agri_pop
@@ -34,12 +34,13 @@ import numpy as np
 import pandas as pd
 
 from evalkit import datasets, reference
-from evalkit.coverage import start_years
+from evalkit.programs import start_years
 from evalkit.synth.income import exit_cohorts, intended_paths
 from evalkit.synth.params import SynthParams
 
 __all__ = ["write_scaled", "COUNTY_HOUSEHOLDS"]
 
+#: Households of the calibrated county: one county in a scaled registry.
 COUNTY_HOUSEHOLDS = 3601
 _VILLAGES_PER_COUNTY = 227
 _TOWNSHIPS_PER_COUNTY = 10

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from evalkit.errors import CalibrationError
-from evalkit.synth._alloc import round_to_total
+from evalkit.sampling import allocate
 
 __all__ = ["choose_with_sum", "select_registry", "fix_count"]
 
@@ -76,9 +76,9 @@ def select_registry(
     """Indices of registry households. ``cohort`` is -1 for households not eligible."""
     keys = sorted(households)
     pool_persons = np.array([sizes[(cohort == c) & illness].sum() / max(sizes[cohort == c].sum(), 1) for c in keys])
-    ill_target = round_to_total(pool_persons * np.array([persons[c] for c in keys]), illness_persons)
+    ill_target = allocate(illness_persons, pool_persons * np.array([persons[c] for c in keys]))
     borrow_pool = np.array([(borrower & (cohort == c)).sum() / max((cohort == c).sum(), 1) for c in keys])
-    borrow_target = round_to_total(borrow_pool * np.array([households[c] for c in keys]), borrowers)
+    borrow_target = allocate(borrowers, borrow_pool * np.array([households[c] for c in keys]))
     picked = []
     for c, q, b in zip(keys, ill_target, borrow_target, strict=True):
         n, s = households[c], persons[c]

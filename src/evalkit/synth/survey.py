@@ -18,41 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.sampling import pps_systematic
 from evalkit.synth.params import SynthParams
 
-__all__ = ["make_survey", "survey_frame", "draw_survey", "pps_systematic"]
-
-
-def pps_systematic(rng: np.random.Generator, sizes: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``m`` units with probability proportional to ``sizes`` (systematic, random order).
-
-    Units whose probability would exceed one are taken with certainty. Returns
-    (indices drawn, inclusion probability of every unit).
-
-    Examples
-    --------
-    >>> idx, prob = pps_systematic(np.random.default_rng(0), np.array([10, 10, 20, 60]), 2)
-    >>> prob.tolist(), len(idx), 3 in idx
-    ([0.25, 0.25, 0.5, 1.0], 2, True)
-    """
-    sizes = np.asarray(sizes, dtype=float)
-    prob = np.zeros(sizes.size)
-    certain = np.zeros(sizes.size, dtype=bool)
-    while True:
-        rest = ~certain
-        k = m - int(certain.sum())
-        prob[rest] = k * sizes[rest] / sizes[rest].sum()
-        prob[certain] = 1.0
-        newly = rest & (prob >= 1.0)
-        if not newly.any():
-            break
-        certain |= newly
-    order = rng.permutation(np.flatnonzero(~certain))
-    cumulative = np.cumsum(prob[order])
-    k = m - int(certain.sum())
-    points = rng.uniform(0, 1) + np.arange(k)
-    drawn = order[np.searchsorted(cumulative, points, side="right")]
-    return np.concatenate([np.flatnonzero(certain), drawn]), prob
+__all__ = ["make_survey", "survey_frame", "draw_survey"]
 
 
 def _truth_at_survey(

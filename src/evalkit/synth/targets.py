@@ -33,8 +33,6 @@ class Targets:
     illness_chronic: int
     base_year: int
     microcredit_households: int
-    screen_income_line: float
-    screen_transfer_share_pct: float
     screened_households: int
     screened_persons: int
     rangers: int
@@ -68,8 +66,6 @@ def targets() -> Targets:
         illness_chronic=int(f("hea_chronic")),
         base_year=base_year,
         microcredit_households=int(f("fun_microcredit_hh")),
-        screen_income_line=f("dp_screen_income_line"),
-        screen_transfer_share_pct=f("dp_screen_transfer_share"),
         screened_households=int(f("dp_screened_hh")),
         screened_persons=int(f("dp_screened_pp")),
         rangers=int(f("eco_rangers")),

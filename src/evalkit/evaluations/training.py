@@ -1,6 +1,6 @@
-"""The training evaluation: datasets, participation and outcomes, and every effect estimate with diagnostics.
+"""Notebook ``03_training_outcomes``: participation, outcomes and every effect estimate with diagnostics.
 
-Notebook ``03_training_outcomes`` runs on either dataset through one interface:
+The notebook runs on either dataset through one interface (:func:`training_data`):
 
 * ``county``: members of registered households eligible for the free courses (synthetic; the planted
   effect of enrolment on 2019 wages and employment is in ``synthetic_truth.csv``);
@@ -16,27 +16,42 @@ Notebook ``03_training_outcomes`` runs on either dataset through one interface:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from evalkit import datasets, plots, published, report
 from evalkit.errors import EstimationError, ParameterError
+from evalkit.evaluations.base import Evaluation, Spec, param, year_param
 from evalkit.impact.att import att, propensity
-from evalkit.impact.diagnostics import att_weights, balance, balance_test, overlap
+from evalkit.impact.diagnostics import att_weights, balance, balance_test, e_value, overlap, rosenbaum_bounds
 from evalkit.impact.matching import nearest
 
 __all__ = [
+    "Params",
+    "Training",
     "DATASETS",
     "ESTIMATORS",
     "Dataset",
-    "load",
+    "training_data",
     "estimate_all",
     "diagnostics",
     "participation",
     "NSW_EXPERIMENTAL_BENCHMARK",
+    "Diagnostics",
+    "resolve",
+    "outcomes_by_course",
+    "households_with_work",
+    "sensitivity",
+    "EFFECT_COLUMNS",
 ]
 
+#: Estimators the training notebook can run.
 ESTIMATORS = ("diff", "ols", "ipw", "aipw", "match", "match_no_replacement", "did")
+#: Columns of :func:`estimate_all` before ``truth`` and ``truth_in_ci``.
+EFFECT_COLUMNS = ["method", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters", "se_method"]
 #: Dehejia and Wahba (1999), Table 3: NSW treated minus NSW controls, 1978 earnings, DW sample (dollars).
 NSW_EXPERIMENTAL_BENCHMARK = 1794.34
 _EDU = {"illiterate": 0, "primary": 1, "junior_secondary": 2, "senior_secondary": 3, "tertiary": 4}
@@ -58,10 +73,7 @@ class Dataset:
     synthetic: bool = False
 
 
-def _county(data_dir: str | None) -> Dataset:
-    from evalkit import datasets
-
-    county = datasets.load_county(data_dir)
+def _county(county: dict[str, pd.DataFrame]) -> Dataset:
     labour = county["labour"]
     members = county["members"].set_index("person_id")
     places = county["households"].merge(county["villages"][["village_id", "township_id"]], on="village_id")
@@ -91,25 +103,9 @@ def _county(data_dir: str | None) -> Dataset:
 
 
 def _nsw(comparison: str) -> Dataset:
-    from causaldata import cps_mixtape, nsw_mixtape
-
-    nsw = nsw_mixtape.load_pandas().data
-    if comparison == "experimental":
-        frame = nsw.copy()
-    else:
-        frame = pd.concat([nsw.loc[nsw["treat"] == 1], cps_mixtape.load_pandas().data], ignore_index=True)
-    # the package stores small integers as int8 and earnings as float32: widen before any arithmetic
-    frame = frame.astype({c: "float64" for c in ("re74", "re75", "re78")})
-    age = frame["age"].astype("int64")
-    educ = frame["educ"].astype("int64")
-    frame["age2"] = age**2  # int8 squared would overflow (age 55 -> 3025)
-    frame["educ2"] = educ**2
-    frame["u74"] = (frame["re74"] == 0).astype(int)
-    frame["u75"] = (frame["re75"] == 0).astype(int)
-    frame["treat"] = frame["treat"].astype(int)
     return Dataset(
         name=f"nsw_{comparison}",
-        data=frame,
+        data=datasets.nsw(comparison),
         outcome="re78",
         treatment="treat",
         # Dehejia and Wahba's specification
@@ -120,13 +116,16 @@ def _nsw(comparison: str) -> Dataset:
     )
 
 
-DATASETS = ("county", "nsw_experimental", "nsw_cps")
+DatasetName = Literal["county", "nsw_experimental", "nsw_cps"]
+#: Datasets the training notebook can run on.
+DATASETS: tuple[str, ...] = get_args(DatasetName)
 
 
-def load(name: str, data_dir: str | None = None) -> Dataset:
-    """Load a dataset by name (see :data:`DATASETS`)."""
+def training_data(name: str, data_dir: str | None = None, *, county: dict[str, pd.DataFrame] | None = None) -> Dataset:
+    """The analysis dataset ``name`` (see :data:`DATASETS`) with its defaults (``county``: the county's
+    tables when already loaded from ``data_dir``)."""
     if name == "county":
-        return _county(data_dir)
+        return _county(datasets.load_county(data_dir) if county is None else county)
     if name in ("nsw_experimental", "nsw_cps"):
         return _nsw(name.removeprefix("nsw_"))
     raise ParameterError(f"dataset must be one of {', '.join(DATASETS)}; got {name!r}")
@@ -167,23 +166,13 @@ def estimate_all(
         raise ParameterError(f"unknown estimator {', '.join(unknown)}; choose from {', '.join(ESTIMATORS)}")
     data = dataset.data
     cluster = dataset.cluster
-    rows = []
+    names, results = [], []
     for name in estimators:
         if name in ("diff", "ols", "ipw", "aipw"):
-            result = att(
-                data,
-                outcome,
-                treatment,
-                None if name == "diff" else covariates,
-                name,
-                cluster=cluster,
-                reps=reps,
-                seed=seed,
-            )
-            se_method = "two-sample formula" if name == "diff" else "cluster bootstrap" if cluster else "bootstrap"
+            covs = None if name == "diff" else covariates
+            result = att(data, outcome, treatment, covs, name, cluster=cluster, reps=reps, seed=seed)
         elif name in ("match", "match_no_replacement"):
             result = att(data, outcome, treatment, covariates, "match", caliper=caliper, replace=name == "match")
-            se_method = "Abadie-Imbens"
         else:  # did: change from the baseline, adjusted doubly robustly
             base = dataset.baseline.get(outcome)
             if base is None:
@@ -193,17 +182,11 @@ def estimate_all(
             # and the level regressions identical and the difference-in-differences would add nothing
             others = [c for c in covariates if c != base]
             result = att(changes, "_change", treatment, others, "aipw", cluster=cluster, reps=reps, seed=seed)
-            se_method = "cluster bootstrap" if cluster else "bootstrap"
-        frame = result.to_frame().iloc[0]
-        rows.append(
-            {
-                "method": name,
-                **{k: frame[k] for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters")},
-                "se_method": se_method,
-                "truth": dataset.truth.get(outcome, np.nan),
-            }
-        )
-    table = pd.DataFrame(rows)
+        names.append(name)
+        results.append(result)
+    table = pd.concat([r.to_frame() for r in results], ignore_index=True)[EFFECT_COLUMNS]
+    table["method"] = names
+    table["truth"] = dataset.truth.get(outcome, np.nan)
     table["truth_in_ci"] = (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"])
     return table
 
@@ -305,4 +288,179 @@ def households_with_work(dataset: Dataset) -> pd.DataFrame:
     ).assign(share=lambda t: t["households_with_work"] / t["households_with_labour"])
 
 
-__all__ += ["Diagnostics", "resolve", "outcomes_by_course", "households_with_work"]
+def sensitivity(dataset: Dataset, outcome: str, effects: pd.DataFrame) -> pd.DataFrame:
+    """E-values of every estimate and of its interval's nearer bound (outcome standard deviation of the data)."""
+    sd = float(dataset.data[outcome].astype(float).std())
+    return pd.DataFrame(
+        [{"method": row.method, **e_value(row.estimate, row.ci_low, row.ci_high, sd)} for row in effects.itertuples()]
+    )
+
+
+def _estimator_names(text: str) -> list[str]:
+    return [e.strip() for e in text.split(",") if e.strip()]
+
+
+@dataclass(frozen=True)
+class Params(Spec):
+    """Parameters of ``03_training_outcomes``."""
+
+    year: int = year_param("evaluation year (names the output folder; the county follow-up survey is of 2019)")
+    dataset: DatasetName = param("county", "county (synthetic), nsw_experimental or nsw_cps (LaLonde via causaldata)")
+    outcome: str = param("", "outcome column; empty means the dataset default (wage_2019 or re78)")
+    treatment: str = param("", "0/1 treatment column; empty means the dataset default (trained or treat)")
+    covariates: str = param("", "comma-separated covariate columns; empty means the dataset default")
+    estimators: str = param(
+        ",".join(ESTIMATORS),
+        "comma-separated estimators to run",
+        check=(
+            lambda v: bool(_estimator_names(v)) and set(_estimator_names(v)) <= set(ESTIMATORS),
+            f"a comma-separated list of {', '.join(ESTIMATORS)}",
+        ),
+    )
+    caliper: float = param(
+        0.2,
+        "matching caliper in standard deviations of the logit propensity score",
+        check=(lambda v: v > 0, "greater than 0 (standard deviations of the logit propensity score)"),
+    )
+    reps: int = param(
+        199,
+        "bootstrap replications (regression adjustment, IPW, AIPW, change from baseline)",
+        check=(lambda v: v >= 19, "at least 19 (bootstrap replications)"),
+    )
+    seed: int = param(0, "random seed of the bootstraps")
+
+    NOTEBOOK: ClassVar[str] = "03_training_outcomes"
+
+
+class Training(Evaluation):
+    """The training notebook's sections."""
+
+    Params: ClassVar[type[Spec]] = Params
+    p: Params
+
+    def _section(self) -> report.Section:
+        return report.Section(lang=self.p.lang)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """The chosen dataset with its defaults."""
+        county = self.county if self.p.dataset == "county" else None
+        return training_data(self.p.dataset, self.data_dir, county=county)
+
+    @cached_property
+    def columns(self) -> tuple[str, str, list[str]]:
+        """Outcome, treatment and covariates (the parameters, or the dataset's defaults)."""
+        return resolve(self.dataset, self.p.outcome, self.p.treatment, self.p.covariates)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.dataset.synthetic
+
+    @property
+    def notice(self) -> str:
+        if self.dataset.synthetic:
+            return datasets.SYNTHETIC_NOTICE
+        return f"dataset {self.dataset.name}: public data (causaldata)"
+
+    @property
+    def heading(self) -> str:
+        """Outcome, treatment, covariates and the group sizes, in two lines."""
+        y, d, x = self.columns
+        data = self.dataset.data
+        return (
+            f"outcome {y}, treatment {d}, covariates {', '.join(x)}\n"
+            f"{int(data[d].sum())} treated, {int((data[d] == 0).sum())} untreated"
+        )
+
+    def participation(self) -> report.Section:
+        """County data: participation and completion by course, township, sex and education; outcomes by
+        course; households with someone working; jobs against the report."""
+        s = self._section()
+        if not self.dataset.synthetic:
+            s.note("participation tables need the county registry; the NSW data are a sample of trainees and controls")
+            return s
+        ds = self.dataset
+        places = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
+        named = Dataset(**{**ds.__dict__, "data": ds.data.assign(township=ds.data["township_id"].map(places))})
+        for by in ("course", "township", "female", "education"):
+            s.table(f"participation_{by}", participation(named, by), show=by == "course")
+        s.table("outcomes_by_course", outcomes_by_course(ds))
+        s.table("households_with_work", households_with_work(ds))
+        programs = self.county["programs"]
+        jobs = pd.DataFrame(
+            [
+                {
+                    "measure": "workshop_job",
+                    "registry_value": int((programs["program"] == "workshop_job").sum()),
+                    "ledger_value": published.figure("emp_workshops", self.data_dir),
+                },
+                {
+                    "measure": "private_firm_job",
+                    "registry_value": int((programs["program"] == "private_firm_job").sum()),
+                    "ledger_value": published.figure("emp_private_jobs", self.data_dir),
+                },
+            ]
+        )
+        s.table("jobs", jobs)  # workshops: the ledger counts workshops (6), the registry their workers
+        return s
+
+    @cached_property
+    def _effects(self) -> pd.DataFrame:
+        y, d, x = self.columns
+        p = self.p
+        estimators = _estimator_names(p.estimators)
+        return estimate_all(self.dataset, y, d, x, estimators, caliper=p.caliper, reps=p.reps, seed=p.seed)
+
+    def effects(self) -> report.Section:
+        """Every estimator beside the truth (or the experimental benchmark), and the figure."""
+        s = self._section()
+        s.table("effects", self._effects, translate=False)  # English column names in any language
+        s.figure(
+            "estimates", plots.estimates_figure(self._effects, truth_label=self.dataset.truth_label, lang=self.p.lang)
+        )
+        return s
+
+    @cached_property
+    def _diagnostics(self) -> Diagnostics:
+        y, d, x = self.columns
+        return diagnostics(self.dataset, y, d, x, caliper=self.p.caliper)
+
+    def diagnostics(self) -> report.Section:
+        """Balance before and after weighting and matching, joint balance tests, overlap and trimming."""
+        s = self._section()
+        diag = self._diagnostics
+        d = self.columns[1]
+        s.table("balance", diag.balance, show=False)
+        s.show(diag.balance.round(3))
+        s.table("balance_tests", diag.tests)
+        s.table("overlap", diag.overlap)
+        s.figure("love_plot", plots.love_plot_figure(diag.balance, lang=self.p.lang))
+        s.figure("overlap", plots.overlap_figure(diag.score, self.dataset.data[d].to_numpy(), lang=self.p.lang))
+        return s
+
+    def sensitivity(self) -> report.Section:
+        """E-values and Rosenbaum bounds."""
+        s = self._section()
+        s.table("sensitivity", sensitivity(self.dataset, self.columns[0], self._effects))
+        s.table("rosenbaum", rosenbaum_bounds(self._diagnostics.pair_differences))
+        return s
+
+    def key_figures(self) -> report.Section:
+        """The figures written to ``metrics.json``."""
+        s = self._section()
+        d = self.columns[1]
+        data = self.dataset.data
+        metrics: dict[str, float | int] = {
+            "synthetic": int(self.dataset.synthetic),
+            "treated": int(data[d].sum()),
+            "untreated": int((data[d] == 0).sum()),
+        }
+        for row in self._effects.itertuples():
+            metrics[f"effect_{row.method}"] = round(float(row.estimate), 4)
+            metrics[f"effect_{row.method}_truth_in_ci"] = int(row.truth_in_ci)
+        diag = self._diagnostics
+        metrics["max_abs_smd_ipw"] = round(float(diag.balance["smd_ipw"].abs().max()), 6)
+        metrics["balance_p_value_ipw"] = round(float(diag.tests.set_index("adjustment").loc["ipw", "p_value"]), 6)
+        s.metrics.update(metrics)
+        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
+        return s

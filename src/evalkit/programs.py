@@ -1,11 +1,10 @@
-"""Coverage and cost of the twelve lines of work: who received what, in which combinations, at what cost.
+"""The household programs of the twelve lines of work: who received what, and in which combinations.
 
 :func:`participation` builds one row per registered household with one 0/1 column per household-level
 program (from the registry's program, loan, training and panel tables); :func:`coverage` gives coverage
 overall or by cause of poverty or township in one grouped pass; :func:`combinations` counts the
-households in each combination of programs (the data behind an UpSet figure); :func:`ledger_comparison`
-sets figures computed from the registry beside the report's; :func:`money` the funds and costs per
-exit; :func:`village_projects` the villages named for projects against their households' exit timing.
+households in each combination of programs (the data behind an UpSet figure); :func:`start_years` gives
+each household's first year with each program (what a registry of any size stores).
 
 Example: two households, one with relocation and microcredit, one with nothing.
 
@@ -27,9 +26,7 @@ __all__ = [
     "participation",
     "coverage",
     "combinations",
-    "ledger_comparison",
-    "money",
-    "village_projects",
+    "program_columns",
 ]
 
 #: program code -> (line of work, English, Chinese)
@@ -130,6 +127,7 @@ def participation(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
 
 
 def program_columns(matrix: pd.DataFrame) -> list[str]:
+    """The program columns of a participation matrix, in :data:`PROGRAMS` order."""
     return [c for c in PROGRAMS if c in matrix]
 
 
@@ -158,105 +156,3 @@ def combinations(matrix: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     counts = pd.Series(labels).value_counts(sort=True).rename_axis("programs").reset_index(name="households")
     counts["size"] = counts["programs"].map(lambda s: 0 if s == "(none)" else s.count(" + ") + 1)
     return counts.head(top) if top else counts
-
-
-#: registry measure -> (ledger figure, how it is computed from the registry)
-_COMPARE = {
-    "microcredit_households": ("fun_microcredit_hh", "registered households with a loan"),
-    "relocated_poor_households": ("hou_reloc_poor_hh", "registered households relocated"),
-    "ranger_persons": ("eco_rangers", "registered persons hired as forest rangers"),
-    "housing_renovation_households": (
-        "hou_dangerous_renov_hh",
-        "renovations, registered and other priority households",
-    ),
-    "grain_for_green_households": ("eco_grain_green_hh", "registered households in grain-for-green"),
-    "cooperative_persons": ("eco_coop_poor_pp", "registered persons in afforestation cooperatives"),
-    "private_firm_jobs": ("emp_private_jobs", "registered persons in private-firm jobs"),
-    "deep_poverty_households": ("dp_deep_hh", "households with deep-poverty support"),
-}
-
-
-def ledger_comparison(county: dict[str, pd.DataFrame], ledger: pd.DataFrame) -> pd.DataFrame:
-    """Registry counts beside the report's figures, with the difference."""
-    programs = county["programs"]
-    registered = programs.loc[programs["registered"].astype(bool)]
-
-    def households(code: str) -> int:
-        return int(registered.loc[registered["program"] == code, "household_id"].nunique())
-
-    def persons(code: str) -> int:
-        return int(registered.loc[registered["program"] == code, "persons"].sum())
-
-    computed = {
-        "microcredit_households": int(county["loans"]["household_id"].nunique()),
-        "relocated_poor_households": households("relocation"),
-        "ranger_persons": persons("forest_ranger"),
-        "housing_renovation_households": int((programs["program"] == "housing_renovation").sum()),
-        "grain_for_green_households": households("grain_for_green"),
-        "cooperative_persons": persons("afforestation_coop"),
-        "private_firm_jobs": persons("private_firm_job"),
-        "deep_poverty_households": households("deep_poverty_support"),
-    }
-    values = ledger.set_index("figure_id")["value"]
-    rows = []
-    for measure, (figure, how) in _COMPARE.items():
-        published = float(values.get(figure, np.nan))
-        rows.append(
-            {
-                "measure": measure,
-                "registry_value": computed[measure],
-                "ledger_value": published,
-                "difference": computed[measure] - published,
-                "figure_id": figure,
-                "computed_as": how,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def money(ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Funds received and invested with costs per person and household exited, and every yuan figure of the
-    ledger by area (the report gives investment by project, not a full budget by line of work).
-
-    Exits have many causes; cost per exit divides money by exits, it does not attribute exits to money.
-    """
-    values = ledger.set_index("figure_id")["value"]
-    received, invested = float(values["fun_special_funds"]), float(values["fun_invested"])
-    persons, households = float(values["ov_cum_exit_pp"]), float(values["ov_cum_exit_hh"])
-    summary = pd.DataFrame(
-        [
-            {"measure": "funds_received_yuan", "value": received},
-            {"measure": "funds_invested_yuan", "value": invested},
-            {"measure": "invested_share_of_received", "value": invested / received},
-            {"measure": "invested_per_person_exited", "value": invested / persons},
-            {"measure": "invested_per_household_exited", "value": invested / households},
-        ]
-    )
-    yuan = ledger.loc[ledger["unit"] == "yuan", ["figure_id", "area", "indicator_en", "indicator_zh", "value"]]
-    return summary, yuan.sort_values(["area", "value"], ascending=[True, False]).reset_index(drop=True)
-
-
-def village_projects(county: dict[str, pd.DataFrame], lists: pd.DataFrame) -> pd.DataFrame:
-    """Villages the report names for a project (tourism, e-commerce, workshops) against the mean exit year
-    of their registered households and, for poor villages, the village's own exit year."""
-    villages = county["villages"]
-    named = []
-    for row in lists.itertuples():
-        for village in villages.itertuples():
-            if (
-                isinstance(row.item_zh, str)
-                and str(village.name_zh)
-                and str(row.item_zh).startswith(str(village.name_zh))
-            ):
-                named.append({"village_id": village.village_id, "project": row.list_id})
-    projects = pd.DataFrame(named, columns=["village_id", "project"]).drop_duplicates()
-    households = county["households"]
-    exits = households.groupby("village_id").agg(
-        registered_households=("household_id", "size"), mean_exit_year=("exit_year", "mean")
-    )
-    table = villages.set_index("village_id")[["name_zh", "name_en", "poor_village", "poor_village_exit_year"]].join(
-        exits
-    )
-    table["projects"] = projects.groupby("village_id")["project"].agg(lambda s: ", ".join(sorted(s)))
-    table["named_for_project"] = table["projects"].notna()
-    return table.reset_index()

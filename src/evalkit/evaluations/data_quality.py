@@ -1,9 +1,9 @@
-"""The data-quality report of a cleaning run, as tables.
+"""Notebook ``00_data_quality``: where every row of a registry export went, as tables.
 
-Every function takes a :class:`~evalkit.io.clean.CleanResult` (or the folder
-a run wrote, via :func:`~evalkit.io.clean.read_clean_run`) and returns a new
-frame; nothing is recomputed from raw files, so the report never sees an
-identifier.
+Every table function takes a :class:`~evalkit.io.clean.CleanResult` (or the folder a run wrote, via
+:func:`~evalkit.io.clean.read_clean_run`) and returns a new frame; nothing is recomputed from raw files,
+so the report never sees an identifier. :class:`DataQuality` runs the notebook's sections on the cleaning
+run in ``clean_dir`` or, when it is empty, on the SYNTHETIC messy export cleaned on the spot.
 
 Examples
 --------
@@ -20,11 +20,21 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
 import pandas as pd
 
-from evalkit.io.clean import RULES, CleanResult
+from evalkit import plots, report
+from evalkit.errors import DataError
+from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+from evalkit.io.clean import RULES, CleanResult, read_clean_run
+from evalkit.synth.export import ExportFaults, clean_synthetic_export, planted_vs_found
 
 __all__ = [
+    "Params",
+    "DataQuality",
     "accounting",
     "by_source",
     "rules",
@@ -36,6 +46,7 @@ __all__ = [
     "RULE_ORDER",
 ]
 
+#: Order of the rules table: quarantine first, then corrections, then flags.
 RULE_ORDER = ("quarantine", "corrected", "flag")
 _LAYOUT = ("total_row", "note_row", "repeated_header")
 _ACCOUNTING = (
@@ -168,13 +179,148 @@ def quarantine_sample(result: CleanResult, n: int = 20) -> pd.DataFrame:
 
 def load_run(
     clean_dir: str = "", *, year: int = 2018, data_dir: str | None = None
-) -> tuple[CleanResult, object | None]:
-    """A cleaning run for the report: the folder ``clean_dir`` wrote by ``evalkit clean``, or, when empty,
+) -> tuple[CleanResult, ExportFaults | None]:
+    """A cleaning run for the report: the folder ``clean_dir`` written by ``evalkit clean``, or, when empty,
     the SYNTHETIC messy export cleaned on the spot (returned with the faults planted in it)."""
     if clean_dir:
-        from evalkit.io.clean import read_clean_run
-
         return read_clean_run(clean_dir), None
-    from evalkit.synth.export import clean_synthetic_export
-
     return clean_synthetic_export(year, data_dir=data_dir)
+
+
+@dataclass(frozen=True)
+class Params(Spec):
+    """Parameters of ``00_data_quality``."""
+
+    year: int = year_param("year the incomes refer to (the demo uses the synthetic county's incomes of this year)")
+    clean_dir: str = param("", "folder written by `evalkit clean`; empty runs the synthetic demo", kind="clean_dir")
+
+    NOTEBOOK: ClassVar[str] = "00_data_quality"
+
+
+class DataQuality(Evaluation):
+    """The data-quality notebook's sections."""
+
+    Params: ClassVar[type[Spec]] = Params
+    p: Params
+
+    @cached_property
+    def _loaded(self) -> tuple[CleanResult, ExportFaults | None]:
+        return load_run(self.p.clean_dir, year=self.p.year, data_dir=self.data_dir)
+
+    @property
+    def run(self) -> CleanResult:
+        """The cleaning run reported on."""
+        return self._loaded[0]
+
+    @property
+    def planted(self) -> ExportFaults | None:
+        """The faults planted in the synthetic export (None for a real cleaning run)."""
+        return self._loaded[1]
+
+    @property
+    def notice(self) -> str:
+        if self.planted is not None:
+            return "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
+        return "cleaning run: the folder given as clean_dir (pseudonymized data only)"
+
+    def _section(self) -> report.Section:
+        return report.Section(lang=self.p.lang)
+
+    @cached_property
+    def _accounting(self) -> pd.DataFrame:
+        return accounting(self.run)
+
+    @cached_property
+    def _rules(self) -> pd.DataFrame:
+        return rules(self.run, self.p.lang)
+
+    def rows(self) -> report.Section:
+        """Rows in = kept + quarantined, with the figure of where rows went and which rules fired."""
+        s = self._section()
+        if not self._accounting.attrs["balanced"]:
+            raise DataError(
+                "rows in does not equal rows kept + rows quarantined; the cleaning run is incomplete or was "
+                "edited by hand: run `evalkit clean` again into a new folder",
+                file="summary.json",
+            )
+        s.figure("rows", plots.quality_figure(self._accounting, self._rules, lang=self.p.lang))
+        s.table("accounting", self._accounting)
+        return s
+
+    def sources(self) -> report.Section:
+        """Rows by file and sheet."""
+        s = self._section()
+        s.table("by_source", by_source(self.run))
+        return s
+
+    def rules_triggered(self) -> report.Section:
+        """Every rule that fired: corrections, quarantine reasons, flags."""
+        s = self._section()
+        s.table("rules", self._rules)
+        return s
+
+    def quarantined(self) -> report.Section:
+        """The first quarantined records (pseudonyms only)."""
+        s = self._section()
+        s.table("quarantine_sample", quarantine_sample(self.run))
+        return s
+
+    def missing(self) -> report.Section:
+        """Missing values by column (the 15 most missing shown)."""
+        s = self._section()
+        s.table("missingness", missingness(self.run), show=15)
+        return s
+
+    def distributions(self) -> report.Section:
+        """Distributions of the households kept."""
+        s = self._section()
+        s.figure("household_distributions", plots.household_distributions_figure(self.run.households, lang=self.p.lang))
+        return s
+
+    def logic_checks(self) -> report.Section:
+        """Rows kept, corrected, quarantined and flagged by township and village; flags by township and rule."""
+        s = self._section()
+        s.table("by_township", by_place(self.run, "township"))
+        s.table("by_village", by_place(self.run, "village"), show=15)
+        s.table("flags_by_township", flags_by_place(self.run, "township"), translate=False)
+        return s
+
+    @cached_property
+    def _planted_vs_found(self) -> pd.DataFrame | None:
+        return None if self.planted is None else planted_vs_found(self.run, self.planted)
+
+    def planted_faults(self) -> report.Section:
+        """For the synthetic demo: every planted fault against what the cleaner found."""
+        s = self._section()
+        if self._planted_vs_found is None:
+            s.note("not a synthetic run: nothing was planted")
+        else:
+            s.table("planted_vs_found", self._planted_vs_found)
+        return s
+
+    def key_figures(self) -> report.Section:
+        """The figures written to ``metrics.json``."""
+        s = self._section()
+        summary = self.run.summary
+        metrics = {
+            "synthetic": int(self.planted is not None),
+            **{
+                key: summary[key]
+                for key in (
+                    "rows_in",
+                    "rows_kept",
+                    "rows_corrected",
+                    "rows_quarantined",
+                    "rows_flagged",
+                    "households_kept",
+                    "persons_kept",
+                )
+            },
+            "accounting_balanced": int(self._accounting.attrs["balanced"]),
+        }
+        if self._planted_vs_found is not None:
+            found = self._planted_vs_found.loc[self._planted_vs_found["action"] != "flag"]
+            metrics["planted_faults_all_found"] = int((found["matched"] == found["planted"]).all())
+        s.metrics.update(metrics)
+        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
+        return s

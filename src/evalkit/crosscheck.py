@@ -1,17 +1,31 @@
-"""Cross-check: ledger figures recomputed from the synthetic registry."""
+"""The registry against the report: every published figure a registry can speak to, recomputed from it.
+
+:func:`registry_figures` recomputes ledger figures (by figure id) from a county's tables in evalkit's
+layout (``households``, ``members``, ``villages``, ``townships`` and, where present, ``panel``,
+``programs``, ``loans``); :func:`crosscheck` sets them beside the ledger with a verdict. The synthetic
+county is checked with it (it must reproduce the report), and so is any registry in the same layout.
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
 
-from evalkit import published
+from evalkit.risk import ScreeningRules, screen
 
 __all__ = ["crosscheck", "registry_figures"]
 
 
-def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """Ledger figures that the registry can speak to, recomputed from it."""
+def registry_figures(
+    county: dict[str, pd.DataFrame], *, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, float]:
+    """Ledger figures that the registry can speak to, recomputed from it (figure id -> value).
+
+    The screening figures (``dp_screened_hh``, ``dp_screened_pp``) apply the report's rule from
+    ``risk_rules.csv`` in ``data_dir`` to the 2018 panel.
+    """
     hh, members, villages, townships = (county[k] for k in ("households", "members", "villages", "townships"))
     agri = float(villages["agri_pop"].sum())
     size = hh["household_size"]
@@ -48,34 +62,34 @@ def registry_figures(county: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["hea_severe"] = float((ill == "severe").sum())
     out["hea_chronic"] = float((ill == "chronic").sum())
     if "panel" in county and "major_event" in county["panel"].columns:
-        from evalkit.risk import ReportRule, report_rule_flags
-
-        flags = report_rule_flags(county["panel"], 2018, ReportRule.from_ledger())
-        flagged = flags.loc[flags["flagged"], "household_id"]
+        flags = screen(county["panel"], 2018, ScreeningRules.from_table(data_dir=data_dir))
+        flagged = flags.loc[flags["report_rule"], "household_id"]
         out["dp_screened_hh"] = float(flagged.size)
         out["dp_screened_pp"] = float(hh.set_index("household_id").loc[flagged, "household_size"].sum())
     if "programs" in county:
         programs = county["programs"]
         by = {name: frame for name, frame in programs.groupby("program")}
+        # figures about the poor count registered participants only
+        poor = {name: frame.loc[frame["registered"].astype(bool)] for name, frame in by.items()}
         rangers = by["forest_ranger"]
-        out["eco_rangers"] = float(rangers["person_id"].nunique())
+        out["eco_rangers"] = float(poor["forest_ranger"]["person_id"].nunique())
         out["eco_ranger_income"] = float(rangers["amount_yuan"].min())
         if "relocation" in by:
             out.update(_relocation_figures(by["relocation"]))
         if "housing_renovation" in by:
             out["hou_dangerous_renov_hh"] = float(len(by["housing_renovation"]))
         if "grain_for_green" in by:
-            out["eco_grain_green_hh"] = float(len(by["grain_for_green"]))
-            out["eco_grain_green_pp"] = float(by["grain_for_green"]["persons"].sum())
+            out["eco_grain_green_hh"] = float(poor["grain_for_green"]["household_id"].nunique())
+            out["eco_grain_green_pp"] = float(poor["grain_for_green"]["persons"].sum())
         if "afforestation_coop" in by:
-            out["eco_coop_poor_pp"] = float(by["afforestation_coop"]["person_id"].nunique())
+            out["eco_coop_poor_pp"] = float(poor["afforestation_coop"]["person_id"].nunique())
             out["eco_coops"] = float(by["afforestation_coop"]["detail"].nunique())
         if "private_firm_job" in by:
-            out["emp_private_jobs"] = float(len(by["private_firm_job"]))
+            out["emp_private_jobs"] = float(len(poor["private_firm_job"]))
         if "workshop_job" in by:
             out["emp_workshops"] = float(by["workshop_job"]["detail_zh"].nunique())
         if "deep_poverty_support" in by:
-            out["dp_deep_hh"] = float(by["deep_poverty_support"]["household_id"].nunique())
+            out["dp_deep_hh"] = float(poor["deep_poverty_support"]["household_id"].nunique())
         if "insurance_payout" in by:
             out["sn_insurance_payout"] = float(by["insurance_payout"]["amount_yuan"].sum())
         if "education_aid" in by:
@@ -135,8 +149,10 @@ def _precision(reported: object) -> float:
     return float(10 ** (len(text) - len(text.rstrip("0"))))
 
 
-def crosscheck(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every ledger figure with its registry value where the registry can reproduce it.
+def crosscheck(
+    county: dict[str, pd.DataFrame], ledger: pd.DataFrame, *, data_dir: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """Every figure of ``ledger`` with its registry value where the registry can reproduce it.
 
     A figure the report gives as a lower bound (余, 以上) matches when the
     registry value is at least the figure and below the next unit of the
@@ -149,8 +165,7 @@ def crosscheck(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
         status is 'matches', 'differs' or 'not in registry' (program, money and
         infrastructure figures the registry does not yet hold).
     """
-    ledger = published.load()
-    values = registry_figures(county)
+    values = registry_figures(county, data_dir=data_dir)
     table = ledger[["figure_id", "indicator_en", "value", "more_than", "value_reported"]].rename(
         columns={"value": "ledger_value"}
     )

@@ -1,0 +1,121 @@
+"""What every evaluation shares: a typed parameter specification and a class that loads the data once.
+
+A notebook's parameters are a frozen dataclass derived from :class:`Spec`. Each field is declared with
+:func:`param`: its default, the help text the notebook's ``parameters`` cell repeats, and what is allowed
+(a ``Literal`` type lists the choices; ``choices`` gives them when they depend on the data, such as the
+years a data folder covers; ``check`` a range; ``kind`` a file or folder that must exist). The generic
+machinery that reads these specifications (type checks, allowed values, the messages) is
+:mod:`evalkit.params`; nothing here validates.
+
+An :class:`Evaluation` holds the parameters and loads each input once (``county``, ``ledger``); its
+subclasses have one method per notebook section returning a :class:`~evalkit.report.Section`.
+
+>>> from dataclasses import fields
+>>> [f.name for f in fields(Spec)]
+['year', 'lang', 'data_dir', 'out_dir']
+>>> Spec().lang, Spec(year=2016).year
+('en', 2016)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+
+from evalkit import datasets, published
+from evalkit.labels import Lang
+
+__all__ = ["Spec", "param", "year_param", "Evaluation", "FileKind"]
+
+#: What a text parameter names: an existing file, a folder written by ``evalkit clean``, or a data folder.
+FileKind = Literal["file", "clean_dir", "data_dir"]
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    choices: tuple[object, ...] | Callable[[str], tuple[object, ...]] | None = None,
+    check: tuple[Callable[[Any], bool], str] | None = None,
+    kind: FileKind | None = None,
+) -> Any:
+    """A parameter field: ``default``, ``help`` (the comment of the notebook's parameters cell), and what
+    is allowed besides its type.
+
+    Parameters
+    ----------
+    choices
+        Allowed values, or a function of the data folder returning them.
+    check
+        ``(predicate, description)``: a number must satisfy ``predicate``; the message says ``description``.
+    kind
+        For text parameters naming a path (an empty value is always allowed: it means the default).
+    """
+    return field(default=default, metadata={"help": help, "choices": choices, "check": check, "kind": kind})
+
+
+def _years(data_dir: str) -> tuple[object, ...]:
+    return tuple(published.evaluation_years(data_dir or None))
+
+
+def year_param(help: str, default: int = 2018) -> Any:
+    """The ``year`` field with a notebook's own help text; allowed: the years the data folder covers."""
+    return param(default, help, choices=_years)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Parameters every notebook takes. Subclasses add their own and may redeclare these with their own
+    default or help text (``year`` through :func:`year_param`)."""
+
+    year: int = year_param("evaluation year (2015 to 2018 for the embedded data)")
+    lang: Lang = param("en", "language of labels and table headers: en or zh")
+    data_dir: str = param("", "data folder; empty means the embedded data", kind="data_dir")
+    out_dir: str = param("", "output folder; empty means outputs/YEAR/NOTEBOOK")
+
+    #: the notebook these parameters belong to (its file name without ``.ipynb``)
+    NOTEBOOK: ClassVar[str] = ""
+
+
+class Evaluation:
+    """One notebook's computations: parameters, the data they read (loaded once), one method per section.
+
+    ``data_dir`` empty means the embedded data (the SYNTHETIC county); every method returns new frames.
+    """
+
+    Params: ClassVar[type[Spec]] = Spec
+
+    def __init__(self, params: Spec) -> None:
+        if not isinstance(params, self.Params):
+            raise TypeError(f"{type(self).__name__} takes {self.Params.__name__}, got {type(params).__name__}")
+        self.p = params
+
+    @property
+    def data_dir(self) -> str | os.PathLike[str] | None:
+        """The data folder, or None for the embedded data."""
+        return self.p.data_dir or None
+
+    @cached_property
+    def county(self) -> dict[str, pd.DataFrame]:
+        """The county's tables (:func:`evalkit.datasets.load_county`)."""
+        return datasets.load_county(self.data_dir)
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """The published figures (:func:`evalkit.published.load`)."""
+        return published.load(self.data_dir)
+
+    @property
+    def synthetic(self) -> bool:
+        """The county tables are SYNTHETIC (they carry their planted truth)."""
+        return "truth" in self.county
+
+    @property
+    def notice(self) -> str:
+        """What the data is, in one line (the SYNTHETIC notice for the embedded county)."""
+        return datasets.SYNTHETIC_NOTICE if self.synthetic else f"data from {self.p.data_dir}"

@@ -1,0 +1,242 @@
+"""Notebook ``04_return_to_poverty``: who is at risk of falling back into poverty, and why.
+
+The report's screening rule and the 2020 monitoring categories (thresholds as data in
+``data/reference/risk_rules.csv``) with each criterion's count and results by village (small counts
+suppressed); a logistic risk model trained on earlier years and tested on the next (out of time); the rule
+and the model on the same households; the same for every other screening year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from evalkit import plots, published, reference, report, risk
+from evalkit.errors import EstimationError
+from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+
+__all__ = ["Params", "ReturnToPoverty", "flag_counts", "rule_vs_model", "screened_households"]
+
+
+def screened_households(households: pd.DataFrame, year: int) -> set[str]:
+    """Ids of the households exited by the end of ``year``."""
+    return set(households.loc[households["exit_year"] <= year, "household_id"])
+
+
+def flag_counts(flags: pd.DataFrame, households: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
+    """Households and persons flagged by each criterion (a boolean column of ``flags``)."""
+    sizes = households.set_index("household_id")["household_size"]
+    return pd.DataFrame(
+        [
+            {
+                "criterion": c,
+                "households": int(flags[c].sum()),
+                "persons": int(sizes.loc[flags.loc[flags[c], "household_id"]].sum()),
+            }
+            for c in criteria
+        ]
+    )
+
+
+def rule_vs_model(test: pd.DataFrame, budgets: list[int]) -> pd.DataFrame:
+    """Returns caught by the report's rule and by the model's top ``k`` households, for ``k`` the rule's
+    number of flags and each budget, with recall and precision.
+
+    ``test``: one row per exited household with ``score``, ``returns`` (0/1) and ``report_rule``.
+    """
+    events = test["returns"].astype(float).to_numpy()
+    flagged = int(test["report_rule"].sum())
+    rows = [{"method": "report_rule", "k": flagged, "caught": int(events[test["report_rule"].to_numpy()].sum())}]
+    for k in sorted({max(flagged, 1), *budgets}):
+        top = risk.precision_recall_at(test["score"], events, k)
+        rows.append({"method": "risk_model", "k": k, "caught": int(round(top["precision"] * k))})
+    table = pd.DataFrame(rows).assign(events=int(events.sum()))
+    table["recall"] = table["caught"] / table["events"].where(table["events"] > 0)
+    table["precision"] = table["caught"] / table["k"].where(table["k"] > 0)
+    return table
+
+
+@dataclass(frozen=True)
+class Params(Spec):
+    """Parameters of ``04_return_to_poverty``."""
+
+    year: int = year_param("screening year: rules applied to this year, model tested on the next")
+    budget: int = param(
+        50,
+        "households the county can visit: the top of the model's ranking",
+        check=(lambda v: v >= 1, "at least 1 (households screened)"),
+    )
+    min_count: int = param(
+        5,
+        "village counts below this (but above 0) are suppressed",
+        check=(lambda v: v >= 1, "at least 1 (smallest count shown by village)"),
+    )
+    monitoring_line: float = param(
+        0.0,
+        "monitoring line in yuan; 0 means 1.5 times the national line of the year",
+        check=(lambda v: v >= 0, "at least 0 (0 means 1.5 times the national line of the year)"),
+    )
+
+    NOTEBOOK: ClassVar[str] = "04_return_to_poverty"
+
+
+class ReturnToPoverty(Evaluation):
+    """The return-to-poverty notebook's sections."""
+
+    Params: ClassVar[type[Spec]] = Params
+    p: Params
+
+    def _section(self) -> report.Section:
+        return report.Section(lang=self.p.lang)
+
+    @cached_property
+    def rules(self) -> risk.ScreeningRules:
+        """The report's rule (as published) and the monitoring line (the parameter, else the 2020 multiple)."""
+        return risk.ScreeningRules.from_table(monitoring_line=self.p.monitoring_line or None, data_dir=self.data_dir)
+
+    def flags(self, year: int) -> pd.DataFrame:
+        """Every household's flags and reasons in ``year``."""
+        c = self.county
+        return risk.screen(c["panel"], year, self.rules, exited=screened_households(c["households"], year))
+
+    @cached_property
+    def _flags(self) -> pd.DataFrame:
+        return self.flags(self.p.year)
+
+    @cached_property
+    def _criteria(self) -> pd.DataFrame:
+        return flag_counts(self._flags, self.county["households"], [*risk.CRITERIA, "report_rule"])
+
+    def screening(self) -> report.Section:
+        """Each criterion's count, the report's rule, the monitoring categories and the rules' sources."""
+        s = self._section()
+        s.show(reference.risk_rules(self.data_dir))
+        s.table("criteria", self._criteria)
+        categories = flag_counts(
+            self._flags, self.county["households"], ["below_monitoring_line", "unstable_exited", "sudden_hardship"]
+        )
+        # marginal households were never registered: a registry cannot find them (not assessable, not zero)
+        categories = pd.concat(
+            [categories, pd.DataFrame([{"criterion": "marginal", "households": np.nan, "persons": np.nan}])],
+            ignore_index=True,
+        )
+        s.table("categories", categories)
+        return s
+
+    def by_village(self) -> report.Section:
+        """Households meeting the report's rule by village, counts below ``min_count`` suppressed."""
+        s = self._section()
+        villages = risk.by_village(self._flags, self.county["households"], "report_rule", min_count=self.p.min_count)
+        villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
+        s.note(
+            f"{int(villages['suppressed'].sum())} villages with fewer than {self.p.min_count} flagged households "
+            "are suppressed"
+        )
+        s.table("by_village", villages)
+        return s
+
+    @cached_property
+    def _features(self) -> pd.DataFrame:
+        return risk.features(self.county["panel"], self.county["households"])
+
+    @cached_property
+    def _model(self) -> risk.OutOfTime:
+        last = int(self.county["panel"]["year"].max())
+        if self.p.year + 1 > last:
+            raise EstimationError(f"the panel ends in {last}; choose a screening year before it")
+        return risk.out_of_time(self._features, self.p.year)
+
+    def risk_model(self) -> report.Section:
+        """The logistic model trained up to the year, its odds ratios and calibration on the next year."""
+        s = self._section()
+        oot = self._model
+        falls = oot.test["falls"].notna()
+        calibration = risk.calibration(oot.test.loc[falls, "score"], oot.test.loc[falls, "falls"].astype(float))
+        s.note(
+            f"trained on {oot.model.n_train} household-years ({oot.model.events_train} falls) up to {self.p.year}; "
+            f"AUC for falls in {self.p.year + 1}: {oot.auc_falls:.3f}; for returns below the line: "
+            f"{oot.auc_returns:.3f} ({oot.returns} returns)"
+        )
+        s.table("odds_ratios", oot.model.odds_ratios())
+        s.table("calibration", calibration, show=False)
+        s.figure("calibration", plots.calibration_figure(calibration, lang=self.p.lang))
+        return s
+
+    def rule_vs_model(self) -> report.Section:
+        """Returns caught by the rule and by the model with the same number of visits and with ``budget``."""
+        s = self._section()
+        oot = self._model
+        test = oot.test.loc[oot.test["returns"].notna()].merge(
+            self._flags[["household_id", "report_rule"]], on="household_id"
+        )
+        events = test["returns"].astype(float).to_numpy()
+        comparison = rule_vs_model(test, [self.p.budget])
+        curve = risk.screening_curve(test["score"], events, range(1, min(len(test), 4 * self.p.budget) + 1))
+        s.table("rule_vs_model", comparison)
+        s.table("screening_curve", curve, show=False)
+        if events.sum() > 0:
+            rule_point = {"k": int(test["report_rule"].sum()), "recall": comparison["recall"].iloc[0]}
+            s.figure("screening", plots.screening_figure(curve, rule_point, lang=self.p.lang))
+        return s
+
+    @cached_property
+    def _other_years(self) -> tuple[pd.DataFrame, dict[int, str]]:
+        frame, panel = self._features, self.county["panel"]
+        sizes = self.county["households"].set_index("household_id")["household_size"]
+        rows, skipped = [], {}
+        for y in sorted(set(range(int(frame["label_year"].min()), int(panel["year"].max()))) - {self.p.year}):
+            try:
+                result = risk.out_of_time(frame, y)
+            except EstimationError as error:  # too few events in an early year to fit: left out, and said
+                skipped[y] = str(error)
+                continue
+            flagged = self.flags(y)
+            flagged = flagged.loc[flagged["report_rule"], "household_id"]
+            rows.append(
+                {
+                    "year": y,
+                    "screened_households": int(flagged.size),
+                    "screened_persons": int(sizes.loc[flagged].sum()),
+                    "auc_falls": result.auc_falls,
+                    "auc_returns": result.auc_returns,
+                }
+            )
+        return pd.DataFrame(rows), skipped
+
+    def other_years(self) -> report.Section:
+        """The same rule and validation for every other screening year the panel allows."""
+        s = self._section()
+        table, skipped = self._other_years
+        for year, reason in skipped.items():
+            s.note(f"{year}: {reason}")
+        s.table("other_years", table)
+        return s
+
+    def key_figures(self) -> report.Section:
+        """The figures written to ``metrics.json``."""
+        s = self._section()
+        report_row = self._criteria.set_index("criterion").loc["report_rule"]
+        oot = self._model
+        metrics: dict[str, float | int] = {
+            "synthetic": int(self.synthetic),
+            "screened_households": int(report_row["households"]),
+            "screened_persons": int(report_row["persons"]),
+            "published_screened_households": published.figure("dp_screened_hh", self.data_dir),
+            "published_screened_persons": published.figure("dp_screened_pp", self.data_dir),
+            "risk_model_auc_out_of_time": round(oot.auc_falls, 6),
+            "unstable_exited_households": int(self._flags["unstable_exited"].sum()),
+            "sudden_hardship_households": int(self._flags["sudden_hardship"].sum()),
+        }
+        if np.isfinite(oot.auc_returns):
+            metrics["return_auc_out_of_time"] = round(oot.auc_returns, 6)
+        for row in self._other_years[0].itertuples():
+            metrics[f"screened_households_{row.year}"] = row.screened_households
+            metrics[f"screened_persons_{row.year}"] = row.screened_persons
+            metrics[f"risk_model_auc_out_of_time_{row.year}"] = round(float(row.auc_falls), 6)
+        s.metrics.update(metrics)
+        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
+        return s

@@ -1,0 +1,80 @@
+"""A section of a notebook: the tables and figures it writes, what it shows, its key figures.
+
+An evaluation method returns a :class:`Section`; :meth:`evalkit.report.NotebookOutputs.write` writes its
+tables, figures and metrics, and the section displays itself in a notebook (notes as paragraphs, tables
+with headers in the section's language), so a notebook cell is one call.
+
+>>> import pandas as pd
+>>> s = Section(lang="zh")
+>>> _ = s.table("exits", pd.DataFrame({"year": [2018], "households": [1291]}))
+>>> s.note("1,291 households exited in 2018")
+>>> sorted(s.tables), "年份" in s._repr_html_()
+(['exits'], True)
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
+
+from evalkit.labels import check_lang, translate_columns
+
+__all__ = ["Section"]
+
+
+@dataclass
+class Section:
+    """Tables (written, headers translated unless listed in ``raw``), figures, what is displayed, metrics."""
+
+    lang: str = "en"
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    raw: set[str] = field(default_factory=set)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    shown: list[str | pd.DataFrame | Styler] = field(default_factory=list)
+    metrics: dict[str, float | int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_lang(self.lang)
+
+    def table(self, name: str, frame: pd.DataFrame, *, translate: bool = True, show: bool | int = True) -> pd.DataFrame:
+        """Add a table written as ``tables/<name>.csv`` (headers in the section's language unless
+        ``translate=False``) and shown whole (``show=True``), its first rows (an int) or not at all."""
+        self.tables[name] = frame
+        if not translate:
+            self.raw.add(name)
+        if show is True:
+            self.show(frame)
+        elif show is not False:
+            self.show(frame.head(int(show)))
+        return frame
+
+    def figure(self, name: str, fig: Figure) -> Figure:
+        """Add a figure written as ``figures/<name>.png`` (a notebook displays it when the cell ends)."""
+        self.figures[name] = fig
+        return fig
+
+    def show(self, item: pd.DataFrame | Styler) -> None:
+        """Display a frame (headers translated) or a styled table without writing it."""
+        self.shown.append(item)
+
+    def note(self, text: str) -> None:
+        """A sentence to display."""
+        self.shown.append(text)
+
+    def _repr_html_(self) -> str:
+        parts = []
+        for item in self.shown:
+            if isinstance(item, str):
+                parts.append(f"<p>{html.escape(item)}</p>")
+            elif isinstance(item, Styler):
+                parts.append(item.to_html())
+            else:
+                parts.append(translate_columns(item, self.lang)._repr_html_())
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Section(tables={sorted(self.tables)}, figures={sorted(self.figures)}, metrics={len(self.metrics)})"

@@ -1,0 +1,235 @@
+"""The one full annual run of the test suite, and every test that reads it: the runner's outputs and
+manifest, the identifier-leak check over everything written and printed, each notebook executed in the
+evalkit kernel.
+
+The run is ``evalkit clean`` of the synthetic county written as an office's messy export (full of fake
+names, ID numbers and phones), then ``evalkit run -p clean_dir=...``, so that the data-quality notebook
+reports on a real cleaning run. Every test of it is in this module, so that ``make test`` (one module per
+worker) runs it once; other notebook tests run a notebook's cells in the test process
+(``notebook_cells.run_notebook``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from evalkit import paths, report
+from evalkit.runner.manifest import sha256_file
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+#: the pseudonym key of the run's cleaning (tests only; a real key is random and kept outside)
+RUN_KEY = "shared-run-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _cli(
+    command: list[str], *args: str, key: str | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run the evalkit CLI with ``key`` (or no key) as ``$EVALKIT_PSEUDONYM_KEY``."""
+    env = {k: v for k, v in os.environ.items() if k != "EVALKIT_PSEUDONYM_KEY"}
+    if key is not None:
+        env["EVALKIT_PSEUDONYM_KEY"] = key
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def annual_run(tmp_path_factory, evalkit_cli) -> SimpleNamespace:
+    """The one full annual run of the test session, on the synthetic county written as an office's messy
+    export full of fake names, ID numbers and phones: ``evalkit clean`` of that export, then ``evalkit run``
+    with ``-p clean_dir=`` so the data-quality notebook reports on it. The runner, leak and notebook tests
+    all read this run (``out``: the year folder; ``clean_dir``; ``cleaned`` and ``run``: the two commands'
+    results; ``faults``: what was planted in the export; ``export``: its path)."""
+    from evalkit import datasets
+    from evalkit.synth.export import messy_export
+
+    root = tmp_path_factory.mktemp("annual_run")
+    export = root / "raw" / "export.xlsx"
+    faults = messy_export(datasets.load_county(), export)
+    clean_dir, out = root / "clean", root / "outputs" / "2018"
+    cleaned = _cli(
+        evalkit_cli,
+        "clean",
+        str(export),
+        "--out",
+        str(clean_dir),
+        "--year",
+        "2018",
+        "--poverty-line",
+        "3134.4",
+        key=RUN_KEY,
+    )
+    assert cleaned.returncode == 0, cleaned.stderr
+    run = _cli(evalkit_cli, "run", "--out", str(out), "-p", f"clean_dir={clean_dir}")
+    return SimpleNamespace(
+        out=out,
+        clean_dir=clean_dir,
+        export=export,
+        faults=faults,
+        cleaned=cleaned,
+        run=run,
+        manifest=json.loads((out / "manifest.json").read_text(encoding="utf-8")) if run.returncode == 0 else None,
+    )
+
+
+def test_full_run_writes_everything(annual_run) -> None:
+    done, out = annual_run.run, annual_run.out
+    assert done.returncode == 0, done.stderr
+    for nb in sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        assert (out / f"{nb.stem}.ipynb").is_file()
+        assert (out / f"{nb.stem}.html").stat().st_size > 10_000
+        assert (out / nb.stem / "metrics.json").is_file()
+        assert any((out / nb.stem / "figures").glob("*.png"))
+        assert any((out / nb.stem / "tables").glob("*.csv"))
+
+
+def test_manifest(annual_run) -> None:
+    out = annual_run.out
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["year"] == 2018 and manifest["status"] == "ok"
+    assert manifest["wall_seconds"] > 0 and manifest["started_at"] <= manifest["finished_at"]
+    assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
+    assert "commit" in manifest["git"]
+    inputs = {item["path"]: item["sha256"] for item in manifest["inputs"]}
+    ledger = paths.published_dir() / "ledger.csv"
+    assert inputs["data/published/ledger.csv"] == sha256_file(ledger)
+    assert "notebooks/01_incidence_trends.ipynb" in inputs
+    nb = {n["name"]: n for n in manifest["notebooks"]}["01_incidence_trends"]
+    assert nb["status"] == "ok" and nb["wall_seconds"] > 0
+    assert nb["parameters"]["year"] == 2018 and nb["parameters"]["out_dir"].endswith("01_incidence_trends")
+    assert nb["metrics"]["remaining_persons"] == 1259
+
+
+def test_executed_notebook_carries_the_numbers(annual_run) -> None:
+    out = annual_run.out
+    metrics = json.loads((out / "01_incidence_trends" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["remaining_households"] == 637
+    assert metrics["remaining_persons"] == 1259
+    html = (out / "01_incidence_trends.html").read_text(encoding="utf-8")
+    assert "health_subgroups" in html
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_ran_in_a_kernel_and_says_what_its_data_is(annual_run, path: Path) -> None:
+    """The shared annual run executed every notebook in the evalkit kernel; each says whether its data is
+    synthetic (the data-quality report there reads a cleaning run, so it names that instead)."""
+    assert annual_run.run.returncode == 0, annual_run.run.stderr
+    executed = (annual_run.out / f"{path.stem}.ipynb").read_text(encoding="utf-8")
+    if path.stem == "00_data_quality":
+        assert "cleaning run" in executed
+    else:
+        assert "SYNTHETIC DATA" in executed and "合成数据" in executed
+    assert "Traceback" not in executed
+
+
+def test_incidence_trends_in_english_for_2018(annual_run) -> None:
+    out = annual_run.out / "01_incidence_trends"
+    metrics = report.read_metrics(out)
+    assert metrics["incidence_published_pct"] == 0.97
+    assert metrics["incidence_start_pct"] == 6.2
+    assert metrics["cumulative_exits_households"] == 2964
+    assert metrics["identities_failed"] == 1
+    assert metrics["below_exit_threshold"] == 1
+    exits = report.read_table(out, "exits_by_year")
+    assert exits["Households"].tolist() == [183, 494, 996, 1291]
+    ledger = report.read_table(out, "ledger")
+    assert len(ledger) == metrics["ledger_figures"] > 150
+    # household data: registry trend, survey indicators with intervals
+    assert metrics["registry_poor_persons"] == 1259 and metrics["registry_incidence_pct"] == 0.9685
+    survey = report.read_table(out, "survey_indicators").set_index("Indicator")
+    assert (
+        survey.loc["headcount ratio", "Standard error method"] == "linearized"
+        and survey.loc["Sen index", "Standard error method"] == "cluster bootstrap"
+    )
+    low, high = survey.loc["headcount ratio", ["95% CI low", "95% CI high"]]
+    assert low < metrics["survey_headcount"] < high
+    af = report.read_table(out, "guarantees_dimensions")
+    assert af["Contribution"].sum() == pytest.approx(1.0)
+
+
+def test_program_coverage_notebook(annual_run) -> None:
+    out = annual_run.out / "06_program_coverage"
+    metrics = report.read_metrics(out)
+    assert metrics["microcredit_households"] == 1568
+    assert metrics["relocated_poor_households"] == 89 and metrics["ranger_persons"] == 273
+    assert metrics["ledger_differences"] == 0
+    assert (out / "figures" / "combinations.png").stat().st_size > 10_000
+
+
+def test_no_identifier_reaches_any_output_of_cleaning_and_evaluation(annual_run) -> None:
+    """The synthetic messy export is full of fake names, ID numbers and phones; none may come out anywhere:
+    not in the cleaning run, not in any file of the annual evaluation on it, not in anything printed."""
+    secrets_ = _identifiers_of(annual_run.export)
+    assert len(secrets_) > 20_000  # names (some shared), ID numbers and phones of 8,055 members
+    cleaned, run, faults = annual_run.cleaned, annual_run.run, annual_run.faults
+    summary = json.loads((annual_run.clean_dir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows_in"] == faults.rows_in == summary["rows_kept"] + summary["rows_quarantined"]
+    assert summary["rows_quarantined"] == len(faults.quarantined_rows)
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads((annual_run.out / "00_data_quality" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["rows_in"] == summary["rows_in"] and metrics["synthetic"] == 0
+    texts = [cleaned.stdout, cleaned.stderr, run.stdout, run.stderr]
+    for folder in (annual_run.clean_dir, annual_run.out):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix != ".png":
+                texts.append(path.read_bytes().decode("utf-8", errors="ignore"))
+    assert _leaked(secrets_, "\n".join(texts)) == []
+
+
+def _identifiers_of(export: Path) -> set[str]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(export, read_only=True)
+    values: set[str] = set()
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        next(rows)  # title
+        header = list(next(rows))  # upper header row: single cells merged down hold the names
+        next(rows)
+        cols = [header.index(h) for h in ("姓名", "证件号码", "联系电话")]
+        for row in rows:
+            for c in cols:
+                if c < len(row) and row[c] not in (None, ""):
+                    value = row[c]
+                    values.add(str(value) if not isinstance(value, float) else f"{value:.0f}")
+    book.close()
+    return values
+
+
+_CJK = "\u3400-\u9fff"
+
+
+def _leaked(secrets_: set[str], blob: str) -> list[str]:
+    """The secrets found in ``blob``, in one pass over it (not one search per secret).
+
+    ID numbers and phones (ASCII) count wherever they occur, even inside a longer run of digits; names
+    (2-3 Chinese characters) count where they stand as a whole word: not inside a longer run of Chinese
+    characters (a name's characters occur in ordinary words too).
+    """
+    ascii_ = {v for v in secrets_ if v.isascii()}
+    cjk = {v for v in secrets_ if re.fullmatch(f"[{_CJK}]+", v)}
+    other = secrets_ - ascii_ - cjk
+    found = set()
+    lengths = {len(v) for v in ascii_}
+    alphabet = "".join(sorted({re.escape(c) for v in ascii_ for c in v}))
+    for run in re.findall(f"[{alphabet}]+", blob) if alphabet else []:
+        for n in lengths:
+            found.update(run[i : i + n] for i in range(len(run) - n + 1))
+    found = (found & ascii_) | (set(re.findall(f"[{_CJK}]+", blob)) & cjk)
+    found |= {v for v in other if re.search(rf"(?<![{_CJK}]){re.escape(v)}(?![{_CJK}])", blob)}
+    return sorted(found)
+
+
+def test_the_leak_check_finds_what_it_should() -> None:
+    """Hand-made: an ID inside a longer number is found; a name inside a longer Chinese word is not."""
+    blob = "row 7: x1404261960030501129, 王小明 called 13900000011; 张三丰收 village"
+    secrets_ = {"140426196003050112", "13900000011", "王小明", "张三", "13800000000"}
+    assert _leaked(secrets_, blob) == ["13900000011", "140426196003050112", "王小明"]
