@@ -232,6 +232,31 @@ ASSESS_COLUMNS = (
 )
 
 
+def _rate(
+    indicator: str,
+    p: float,
+    variance: float,
+    design: Design,
+    n: int,
+    n_effective: float,
+    threshold: float,
+    direction: str,
+    details: dict[str, object] | None = None,
+) -> RateEstimate:
+    return RateEstimate(
+        indicator=indicator,
+        estimate=p,
+        std_error=float(np.sqrt(variance)),
+        df=design.df,
+        n=n,
+        n_clusters=design.n_clusters,
+        n_effective=n_effective,
+        threshold=threshold,
+        direction=direction,
+        details=details or {},
+    )
+
+
 def rate_estimate(
     indicator: str,
     numerator: object,
@@ -256,17 +281,7 @@ def rate_estimate(
     var = design.variance((u - p * d) / size)
     n = int(d.sum())
     n_eff = min(float(n), p * (1 - p) / var) if var > 0 and 0 < p < 1 else float(n)
-    return RateEstimate(
-        indicator=indicator,
-        estimate=p,
-        std_error=float(np.sqrt(var)),
-        df=design.df,
-        n=n,
-        n_clusters=design.n_clusters,
-        n_effective=n_eff,
-        threshold=threshold,
-        direction=direction,
-    )
+    return _rate(indicator, p, var, design, n, n_eff, threshold, direction)
 
 
 def _persons(survey: pd.DataFrame) -> np.ndarray:
@@ -345,18 +360,7 @@ def composite_incidence(
     n_eff = min(float(int(survey["household_size"].sum())), p * (1 - p) / var) if var > 0 else float(n)
     t = thresholds()["composite_incidence"] if threshold is None else threshold
     details = {"remaining_persons": remaining_persons, "estimated_missed_and_wrong": estimated}
-    return RateEstimate(
-        indicator="composite_incidence",
-        estimate=float(p),
-        std_error=float(np.sqrt(var)),
-        df=design.df,
-        n=n,
-        n_clusters=design.n_clusters,
-        n_effective=n_eff,
-        threshold=t,
-        direction="below",
-        details=details,
-    )
+    return _rate("composite_incidence", float(p), var, design, n, n_eff, t, "below", details)
 
 
 def approval_rate(survey: pd.DataFrame, threshold: float | None = None) -> RateEstimate:

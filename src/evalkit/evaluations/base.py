@@ -27,10 +27,10 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from evalkit import datasets, published
+from evalkit import datasets, published, report
 from evalkit.labels import Lang
 
-__all__ = ["Spec", "param", "year_param", "Evaluation", "FileKind"]
+__all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind"]
 
 #: What a text parameter names: an existing file, a folder written by ``evalkit clean``, or a data folder.
 FileKind = Literal["file", "clean_dir", "data_dir"]
@@ -66,6 +66,16 @@ def _years(data_dir: str) -> tuple[object, ...]:
 def year_param(help: str, default: int = 2018) -> Any:
     """The ``year`` field with a notebook's own help text; allowed: the years the data folder covers."""
     return param(default, help, choices=_years)
+
+
+def reps_param(help: str, default: int = 199) -> Any:
+    """A number of bootstrap replications (at least 19)."""
+    return param(default, help, check=(lambda v: v >= 19, "at least 19 (bootstrap replications)"))
+
+
+def seed_param(help: str = "random seed of the bootstraps", default: int = 0) -> Any:
+    """A random seed."""
+    return param(default, help)
 
 
 @dataclass(frozen=True)
@@ -119,3 +129,14 @@ class Evaluation:
     def notice(self) -> str:
         """What the data is, in one line (the SYNTHETIC notice for the embedded county)."""
         return datasets.SYNTHETIC_NOTICE if self.synthetic else f"data from {self.p.data_dir}"
+
+    def section(self) -> report.Section:
+        """A new, empty section in the notebook's language."""
+        return report.Section(lang=self.p.lang)
+
+    def key_figures_section(self, metrics: dict[str, float | int]) -> report.Section:
+        """The section that writes ``metrics`` to ``metrics.json`` and shows them as a table."""
+        s = self.section()
+        s.metrics.update(metrics)
+        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
+        return s

@@ -125,9 +125,6 @@ class Coverage(Evaluation):
     Params: ClassVar[type[Spec]] = Params
     p: Params
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def matrix(self) -> pd.DataFrame:
         """One row per registered household, one 0/1 column per program started by the end of the year."""
@@ -144,7 +141,7 @@ class Coverage(Evaluation):
 
     def coverage(self) -> report.Section:
         """Coverage overall, by main cause of poverty and by township."""
-        s = self._section()
+        s = self.section()
         matrix = self.matrix
         names = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
         s.table("coverage", self._overall, show=False)
@@ -160,7 +157,7 @@ class Coverage(Evaluation):
 
     def combinations(self) -> report.Section:
         """Households by the combination of programs received (top 15 drawn), and by how many."""
-        s = self._section()
+        s = self.section()
         combos = programs.combinations(self.matrix)
         s.table("combinations", combos, show=False)
         s.figure("combinations", plots.upset_figure(combos, top=15, lang=self.p.lang))
@@ -174,7 +171,7 @@ class Coverage(Evaluation):
 
     def against_the_report(self) -> report.Section:
         """Every program count of the registry beside the report's figure."""
-        s = self._section()
+        s = self.section()
         s.table("ledger_vs_registry", self._compare)
         return s
 
@@ -184,7 +181,7 @@ class Coverage(Evaluation):
 
     def money(self) -> report.Section:
         """Funds received and invested, costs per exit, and investment by project."""
-        s = self._section()
+        s = self.section()
         summary, investment = self._money
         s.table("money", summary)
         s.table("investment", investment)
@@ -192,7 +189,7 @@ class Coverage(Evaluation):
 
     def village_projects(self) -> report.Section:
         """Villages named for projects against their households' exit timing."""
-        s = self._section()
+        s = self.section()
         villages = village_projects(self.county, published.named_lists(self.data_dir))
         s.table("village_projects", villages, show=False)
         summary = (
@@ -210,7 +207,6 @@ class Coverage(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         values = self._compare.set_index("measure")["registry_value"]
         overall = self._overall.set_index("program")["coverage"]
         summary = self._money[0].set_index("measure")["value"]
@@ -224,6 +220,4 @@ class Coverage(Evaluation):
             "households_no_targeted_program": int(round(overall["no_targeted_program"] * len(self.matrix))),
             "invested_per_household_exited": round(float(summary["invested_per_household_exited"]), 2),
         }
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

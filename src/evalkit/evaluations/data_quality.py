@@ -223,9 +223,6 @@ class DataQuality(Evaluation):
             return "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
         return "cleaning run: the folder given as clean_dir (pseudonymized data only)"
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def _accounting(self) -> pd.DataFrame:
         return accounting(self.run)
@@ -236,7 +233,7 @@ class DataQuality(Evaluation):
 
     def rows(self) -> report.Section:
         """Rows in = kept + quarantined, with the figure of where rows went and which rules fired."""
-        s = self._section()
+        s = self.section()
         if not self._accounting.attrs["balanced"]:
             raise DataError(
                 "rows in does not equal rows kept + rows quarantined; the cleaning run is incomplete or was "
@@ -249,37 +246,37 @@ class DataQuality(Evaluation):
 
     def sources(self) -> report.Section:
         """Rows by file and sheet."""
-        s = self._section()
+        s = self.section()
         s.table("by_source", by_source(self.run))
         return s
 
     def rules_triggered(self) -> report.Section:
         """Every rule that fired: corrections, quarantine reasons, flags."""
-        s = self._section()
+        s = self.section()
         s.table("rules", self._rules)
         return s
 
     def quarantined(self) -> report.Section:
         """The first quarantined records (pseudonyms only)."""
-        s = self._section()
+        s = self.section()
         s.table("quarantine_sample", quarantine_sample(self.run))
         return s
 
     def missing(self) -> report.Section:
         """Missing values by column (the 15 most missing shown)."""
-        s = self._section()
+        s = self.section()
         s.table("missingness", missingness(self.run), show=15)
         return s
 
     def distributions(self) -> report.Section:
         """Distributions of the households kept."""
-        s = self._section()
+        s = self.section()
         s.figure("household_distributions", plots.household_distributions_figure(self.run.households, lang=self.p.lang))
         return s
 
     def logic_checks(self) -> report.Section:
         """Rows kept, corrected, quarantined and flagged by township and village; flags by township and rule."""
-        s = self._section()
+        s = self.section()
         s.table("by_township", by_place(self.run, "township"))
         s.table("by_village", by_place(self.run, "village"), show=15)
         s.table("flags_by_township", flags_by_place(self.run, "township"), translate=False)
@@ -291,7 +288,7 @@ class DataQuality(Evaluation):
 
     def planted_faults(self) -> report.Section:
         """For the synthetic demo: every planted fault against what the cleaner found."""
-        s = self._section()
+        s = self.section()
         if self._planted_vs_found is None:
             s.note("not a synthetic run: nothing was planted")
         else:
@@ -300,7 +297,6 @@ class DataQuality(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         summary = self.run.summary
         metrics = {
             "synthetic": int(self.planted is not None),
@@ -321,6 +317,4 @@ class DataQuality(Evaluation):
         if self._planted_vs_found is not None:
             found = self._planted_vs_found.loc[self._planted_vs_found["action"] != "flag"]
             metrics["planted_faults_all_found"] = int((found["matched"] == found["planted"]).all())
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

@@ -90,9 +90,6 @@ class ExitAssessment(Evaluation):
     Params: ClassVar[type[Spec]] = Params
     p: Params
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def thresholds(self) -> dict[str, float]:
         """The four thresholds for the region (shares)."""
@@ -123,7 +120,7 @@ class ExitAssessment(Evaluation):
 
     def sample_size(self) -> report.Section:
         """The plan with its simulated power, and the plans for other powers and correlations."""
-        s = self._section()
+        s = self.section()
         s.table("sample_plan", self._plan_table)
         grid = assessment.plan_grid(
             p_true=self.p.p_true, threshold=self.thresholds["wrong_exit_rate"], per_village=self.p.per_village
@@ -149,7 +146,7 @@ class ExitAssessment(Evaluation):
 
     def visit_list(self) -> report.Section:
         """The allocation across townships, the seeded visit list and the results template."""
-        s = self._section()
+        s = self.section()
         visit = self._visit
         s.table("allocation", self._allocation)
         s.table("visit_list", visit, show=False)
@@ -189,7 +186,7 @@ class ExitAssessment(Evaluation):
 
     def figures(self) -> report.Section:
         """The four figures with intervals, thresholds, verdicts and P(meets)."""
-        s = self._section()
+        s = self.section()
         table, survey = self._table, self.survey
         if table is None:
             s.note(
@@ -209,7 +206,6 @@ class ExitAssessment(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         table = self._table
         metrics: dict[str, float | int] = {
             "synthetic": int(self.synthetic_survey),
@@ -231,6 +227,4 @@ class ExitAssessment(Evaluation):
                 if self.synthetic_survey:
                     metrics[f"{key}_true"] = round(float(row.truth), 6)
             metrics["county_passes"] = int(table["passes"].all())
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

@@ -177,9 +177,6 @@ class Incidence(Evaluation):
     Params: ClassVar[type[Spec]] = Params
     p: Params
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def threshold(self) -> float:
         """The county exit threshold (incidence in %, central region)."""
@@ -194,14 +191,14 @@ class Incidence(Evaluation):
 
     def ledger_section(self) -> report.Section:
         """Every published figure (written), and the number of figures by area (shown)."""
-        s = self._section()
+        s = self.section()
         s.table("ledger", self.ledger, show=False)
         s.table("ledger_by_area", published.summary_by_area(self.ledger, self.p.lang))
         return s
 
     def incidence_path(self) -> report.Section:
         """The incidence path (published at the ends, derived between) against the exit threshold."""
-        s = self._section()
+        s = self.section()
         path = published.incidence_path(self.ledger, until=self.p.year)
         s.figure("incidence_path", plots.incidence_figure(path, threshold=self.threshold, lang=self.p.lang))
         s.table("incidence_path", path)
@@ -209,7 +206,7 @@ class Incidence(Evaluation):
 
     def exits(self) -> report.Section:
         """Households and persons exiting poverty by year."""
-        s = self._section()
+        s = self.section()
         exits = published.exits_by_year(self.ledger, until=self.p.year)
         s.figure("exits_by_year", plots.exits_figure(exits, lang=self.p.lang))
         s.table("exits_by_year", exits)
@@ -217,7 +214,7 @@ class Incidence(Evaluation):
 
     def villages_exited(self) -> report.Section:
         """Registered poor villages exited by year."""
-        s = self._section()
+        s = self.section()
         villages = published.villages_exited_by_year(self.ledger, until=self.p.year)
         s.figure("villages_exited", plots.villages_figure(villages, lang=self.p.lang))
         s.table("villages_exited", villages)
@@ -229,7 +226,7 @@ class Incidence(Evaluation):
 
     def reconciliation(self) -> report.Section:
         """Every identity the report implies, failing ones first and shaded, then each failure in words."""
-        s = self._section()
+        s = self.section()
         table = self._reconciliation
         view = published.reconciliation_view(table, self.p.lang)
         s.table("reconciliation", view, translate=False, show=False)
@@ -260,7 +257,7 @@ class Incidence(Evaluation):
     def registry_trend(self) -> report.Section:
         """Registered poor over the agricultural population by year (county, by township) and the village
         exit tests of the year."""
-        s = self._section()
+        s = self.section()
         c = self.county
         s.note(self.notice)
         by_town = ind.registry_incidence(c["panel"], c["households"], c["villages"], by="township_id")
@@ -288,14 +285,14 @@ class Incidence(Evaluation):
 
     def survey(self) -> report.Section:
         """Depth, severity and inequality from the survey, with design-based intervals."""
-        s = self._section()
+        s = self.section()
         s.note(f"line: {self.line[0]:,.1f} yuan ({self.line[1]})")
         s.table("survey_indicators", self._survey_table)
         return s
 
     def decomposition(self) -> report.Section:
         """The poverty gap by township (survey) or cause (registry), contributions adding up."""
-        s = self._section()
+        s = self.section()
         year = min(self.p.year, 2018)
         line = (
             reference.poverty_line(self.p.line, year, self.data_dir)[0] if self.p.group_by == "cause" else self.line[0]
@@ -305,13 +302,13 @@ class Incidence(Evaluation):
 
     def growth_redistribution(self) -> report.Section:
         """Growth and redistribution in the 2014 cohort's headcount between 2014 and the year."""
-        s = self._section()
+        s = self.section()
         s.table("growth_redistribution", growth_redistribution_table(self.county, 2014, self.p.year))
         return s
 
     def dynamics(self) -> report.Section:
         """Flows in and out of the registry, transitions, exits and returns, time to exit, the exit hazard."""
-        s = self._section()
+        s = self.section()
         c, year = self.county, self.p.year
         flows = ind.flows_by_year(c["panel"], c["households"])
         s.table("flows_by_year", flows.loc[flows["year"] <= year])
@@ -330,7 +327,7 @@ class Incidence(Evaluation):
 
     def guarantees(self) -> report.Section:
         """Alkire–Foster on the two assurances and three guarantees."""
-        s = self._section()
+        s = self.section()
         af, dims = self._guarantees
         s.table("guarantees_af", af)
         s.table("guarantees_dimensions", dims)
@@ -338,7 +335,7 @@ class Incidence(Evaluation):
 
     def registry_vs_survey(self) -> report.Section:
         """Weighted persons by registry status and income poverty in the survey, overall and by decile."""
-        s = self._section()
+        s = self.section()
         survey = self.county["survey"]
         s.table("survey_vs_registry", ind.survey_vs_registry(survey))
         by_decile = s.table("survey_vs_registry_by_decile", ind.survey_vs_registry(survey, by="decile"), show=False)
@@ -358,7 +355,7 @@ class Incidence(Evaluation):
 
     def bunching(self) -> report.Section:
         """Exit-year incomes around the line, and the transfer share of exit-year income."""
-        s = self._section()
+        s = self.section()
         bunch = self._bunching
         s.figure("bunching", plots.bunching_figure(bunch.bins, lang=self.p.lang))
         share = ind.transfer_share_at_exit(self.county["panel"], self.county["households"])
@@ -371,7 +368,6 @@ class Incidence(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         metrics = published.trend_metrics(self.ledger, self.p.year, threshold_pct=self.threshold)
         reconciliation = self._reconciliation
         metrics.update(identities_checked=len(reconciliation), identities_failed=int((~reconciliation["holds"]).sum()))
@@ -388,6 +384,4 @@ class Incidence(Evaluation):
             af_m0=round(float(af.set_index("measure").loc["M0", "value"]), 6),
             bunching_excess_mass=round(float(self._bunching.excess_mass), 4),
         )
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from evalkit import plots, published, report
 from evalkit.errors import EstimationError
-from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+from evalkit.evaluations.base import Evaluation, Spec, param, reps_param, seed_param, year_param
 from evalkit.impact import Effect, att, did, placebo, repayment, take_up, wild_cluster_bootstrap
 from evalkit.indicators import Estimate, concentration_curve, concentration_index
 
@@ -342,12 +342,8 @@ class Params(Spec):
     wild_cluster: Cluster = param(
         "township", "clusters of the wild cluster bootstrap (meant for few clusters): township, village or household"
     )
-    reps: int = param(
-        199,
-        "cluster-bootstrap replications (imputation, regression adjustment, IPW, AIPW)",
-        check=(lambda v: v >= 19, "at least 19 (bootstrap replications)"),
-    )
-    seed: int = param(0, "random seed of the bootstraps")
+    reps: int = reps_param("cluster-bootstrap replications (imputation, regression adjustment, IPW, AIPW)")
+    seed: int = seed_param()
 
     NOTEBOOK: ClassVar[str] = "02_microcredit"
 
@@ -357,9 +353,6 @@ class Microcredit(Evaluation):
 
     Params: ClassVar[type[Spec]] = Params
     p: Params
-
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
 
     @cached_property
     def panel(self) -> pd.DataFrame:
@@ -396,7 +389,7 @@ class Microcredit(Evaluation):
     def reach(self) -> report.Section:
         """Take-up overall and by township, village, cause, pre-loan income quintile, household type and model;
         the risk fund's leverage; the reach figure."""
-        s = self._section()
+        s = self.section()
         s.show(self._overall)
         reach = {
             by: reach_by(self.panel, self.p.year, by)
@@ -422,7 +415,7 @@ class Microcredit(Evaluation):
 
     def depth(self) -> report.Section:
         """The concentration index and curve of loans over 2015 income; borrowers in the poorest fifth."""
-        s = self._section()
+        s = self.section()
         index, poorest_share = self._depth
         if index is None:
             s.note(f"no loans by the end of {self.p.year}")
@@ -438,7 +431,7 @@ class Microcredit(Evaluation):
 
     def repayment(self) -> report.Section:
         """Repayment by model and cohort, loan sizes, loans outstanding by year."""
-        s = self._section()
+        s = self.section()
         loans = self.loans
         s.table("repayment_model", repayment(loans, by="model") if len(loans) else pd.DataFrame())
         s.table("repayment_cohort", repayment(loans, by="loan_year") if len(loans) else pd.DataFrame())
@@ -476,7 +469,7 @@ class Microcredit(Evaluation):
 
     def effects(self) -> report.Section:
         """Every estimator's effect on the outcome, beside the truth (one machine-readable table)."""
-        s = self._section()
+        s = self.section()
         if self._effects is None:
             s.note(f"no loans by the end of {self.p.year}: nothing to estimate")
             return s
@@ -488,7 +481,7 @@ class Microcredit(Evaluation):
 
     def event_study(self) -> report.Section:
         """Event-study paths (two-way fixed effects and Callaway–Sant'Anna), pre-trend tests and a placebo."""
-        s = self._section()
+        s = self.section()
         if self._effects is None:
             return s
         es, cs = self._result("event_study"), self._result("callaway_santanna")
@@ -526,7 +519,7 @@ class Microcredit(Evaluation):
 
     def heterogeneity(self) -> report.Section:
         """Callaway–Sant'Anna effects by credit model and by 2015 income tercile, with pre-trend tests."""
-        s = self._section()
+        s = self.section()
         if self._effects is None:
             return s
         p = self.p
@@ -547,7 +540,6 @@ class Microcredit(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         metrics: dict[str, float | int] = {
             "synthetic": int(self.synthetic),
             "borrowers": int(self.loans["household_id"].nunique()),
@@ -565,6 +557,4 @@ class Microcredit(Evaluation):
                 metrics[f"effect_{row.method}_truth_in_ci"] = int(row.truth_in_ci)
             cs = self._result("callaway_santanna")
             metrics["pretrend_p_value_cs"] = round(float(cs.details["pretrend_p_value"]), 6)
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

@@ -91,16 +91,13 @@ class RegistryOverview(Evaluation):
     Params: ClassVar[type[Spec]] = Params
     p: Params
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def _check(self) -> pd.DataFrame:
         return crosscheck(self.county, self.ledger, data_dir=self.data_dir)
 
     def crosscheck(self) -> report.Section:
         """Every ledger figure the registry can speak to, recomputed from it (the others are written too)."""
-        s = self._section()
+        s = self.section()
         check = s.table("crosscheck", self._check, show=False)
         s.show(check.loc[check["status"] != "not in registry"])
         return s
@@ -112,19 +109,19 @@ class RegistryOverview(Evaluation):
 
     def headcount(self) -> report.Section:
         """Registered poor by year: registry against the report."""
-        s = self._section()
+        s = self.section()
         s.table("headcount", self._headcount)
         return s
 
     def causes(self) -> report.Section:
         """Registered households and persons by main cause of poverty."""
-        s = self._section()
+        s = self.section()
         s.table("by_cause", by_cause(self.county["households"], self.p.lang, self.data_dir))
         return s
 
     def incomes(self) -> report.Section:
         """Incomes against each year's poverty line."""
-        s = self._section()
+        s = self.section()
         s.figure("income_ratio", plots.income_ratio_figure(self.county["panel"], until=self.p.year, lang=self.p.lang))
         return s
 
@@ -136,13 +133,12 @@ class RegistryOverview(Evaluation):
 
     def microcredit(self) -> report.Section:
         """Loans, amounts and repayment by microcredit model."""
-        s = self._section()
+        s = self.section()
         s.table("loans_by_model", loans_by_model(self.loans, self.p.lang))
         return s
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         row = self._headcount.loc[self._headcount["year"] == self.p.year].iloc[0]
         check = self._check
         metrics: dict[str, float | int] = {
@@ -156,6 +152,4 @@ class RegistryOverview(Evaluation):
             "borrowers_to_date": int(self.loans["household_id"].nunique()),
             "loans_to_date_yuan": int(self.loans["amount_yuan"].sum()),
         }
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

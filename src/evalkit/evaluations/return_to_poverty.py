@@ -90,9 +90,6 @@ class ReturnToPoverty(Evaluation):
     Params: ClassVar[type[Spec]] = Params
     p: Params
 
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
-
     @cached_property
     def rules(self) -> risk.ScreeningRules:
         """The report's rule (as published) and the monitoring line (the parameter, else the 2020 multiple)."""
@@ -113,7 +110,7 @@ class ReturnToPoverty(Evaluation):
 
     def screening(self) -> report.Section:
         """Each criterion's count, the report's rule, the monitoring categories and the rules' sources."""
-        s = self._section()
+        s = self.section()
         s.show(reference.risk_rules(self.data_dir))
         s.table("criteria", self._criteria)
         categories = flag_counts(
@@ -129,7 +126,7 @@ class ReturnToPoverty(Evaluation):
 
     def by_village(self) -> report.Section:
         """Households meeting the report's rule by village, counts below ``min_count`` suppressed."""
-        s = self._section()
+        s = self.section()
         villages = risk.by_village(self._flags, self.county["households"], "report_rule", min_count=self.p.min_count)
         villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
         s.note(
@@ -152,7 +149,7 @@ class ReturnToPoverty(Evaluation):
 
     def risk_model(self) -> report.Section:
         """The logistic model trained up to the year, its odds ratios and calibration on the next year."""
-        s = self._section()
+        s = self.section()
         oot = self._model
         falls = oot.test["falls"].notna()
         calibration = risk.calibration(oot.test.loc[falls, "score"], oot.test.loc[falls, "falls"].astype(float))
@@ -168,7 +165,7 @@ class ReturnToPoverty(Evaluation):
 
     def rule_vs_model(self) -> report.Section:
         """Returns caught by the rule and by the model with the same number of visits and with ``budget``."""
-        s = self._section()
+        s = self.section()
         oot = self._model
         test = oot.test.loc[oot.test["returns"].notna()].merge(
             self._flags[["household_id", "report_rule"]], on="household_id"
@@ -209,7 +206,7 @@ class ReturnToPoverty(Evaluation):
 
     def other_years(self) -> report.Section:
         """The same rule and validation for every other screening year the panel allows."""
-        s = self._section()
+        s = self.section()
         table, skipped = self._other_years
         for year, reason in skipped.items():
             s.note(f"{year}: {reason}")
@@ -218,7 +215,6 @@ class ReturnToPoverty(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         report_row = self._criteria.set_index("criterion").loc["report_rule"]
         oot = self._model
         metrics: dict[str, float | int] = {
@@ -237,6 +233,4 @@ class ReturnToPoverty(Evaluation):
             metrics[f"screened_households_{row.year}"] = row.screened_households
             metrics[f"screened_persons_{row.year}"] = row.screened_persons
             metrics[f"risk_model_auc_out_of_time_{row.year}"] = round(float(row.auc_falls), 6)
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

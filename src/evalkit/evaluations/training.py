@@ -24,7 +24,7 @@ import pandas as pd
 
 from evalkit import datasets, plots, published, report
 from evalkit.errors import EstimationError, ParameterError
-from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+from evalkit.evaluations.base import Evaluation, Spec, param, reps_param, seed_param, year_param
 from evalkit.impact.att import att, propensity
 from evalkit.impact.diagnostics import att_weights, balance, balance_test, e_value, overlap, rosenbaum_bounds
 from evalkit.impact.matching import nearest
@@ -322,12 +322,8 @@ class Params(Spec):
         "matching caliper in standard deviations of the logit propensity score",
         check=(lambda v: v > 0, "greater than 0 (standard deviations of the logit propensity score)"),
     )
-    reps: int = param(
-        199,
-        "bootstrap replications (regression adjustment, IPW, AIPW, change from baseline)",
-        check=(lambda v: v >= 19, "at least 19 (bootstrap replications)"),
-    )
-    seed: int = param(0, "random seed of the bootstraps")
+    reps: int = reps_param("bootstrap replications (regression adjustment, IPW, AIPW, change from baseline)")
+    seed: int = seed_param()
 
     NOTEBOOK: ClassVar[str] = "03_training_outcomes"
 
@@ -337,9 +333,6 @@ class Training(Evaluation):
 
     Params: ClassVar[type[Spec]] = Params
     p: Params
-
-    def _section(self) -> report.Section:
-        return report.Section(lang=self.p.lang)
 
     @cached_property
     def dataset(self) -> Dataset:
@@ -375,7 +368,7 @@ class Training(Evaluation):
     def participation(self) -> report.Section:
         """County data: participation and completion by course, township, sex and education; outcomes by
         course; households with someone working; jobs against the report."""
-        s = self._section()
+        s = self.section()
         if not self.dataset.synthetic:
             s.note("participation tables need the county registry; the NSW data are a sample of trainees and controls")
             return s
@@ -413,7 +406,7 @@ class Training(Evaluation):
 
     def effects(self) -> report.Section:
         """Every estimator beside the truth (or the experimental benchmark), and the figure."""
-        s = self._section()
+        s = self.section()
         s.table("effects", self._effects, translate=False)  # English column names in any language
         s.figure(
             "estimates", plots.estimates_figure(self._effects, truth_label=self.dataset.truth_label, lang=self.p.lang)
@@ -427,7 +420,7 @@ class Training(Evaluation):
 
     def diagnostics(self) -> report.Section:
         """Balance before and after weighting and matching, joint balance tests, overlap and trimming."""
-        s = self._section()
+        s = self.section()
         diag = self._diagnostics
         d = self.columns[1]
         s.table("balance", diag.balance, show=False)
@@ -440,14 +433,13 @@ class Training(Evaluation):
 
     def sensitivity(self) -> report.Section:
         """E-values and Rosenbaum bounds."""
-        s = self._section()
+        s = self.section()
         s.table("sensitivity", sensitivity(self.dataset, self.columns[0], self._effects))
         s.table("rosenbaum", rosenbaum_bounds(self._diagnostics.pair_differences))
         return s
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        s = self._section()
         d = self.columns[1]
         data = self.dataset.data
         metrics: dict[str, float | int] = {
@@ -461,6 +453,4 @@ class Training(Evaluation):
         diag = self._diagnostics
         metrics["max_abs_smd_ipw"] = round(float(diag.balance["smd_ipw"].abs().max()), 6)
         metrics["balance_p_value_ipw"] = round(float(diag.tests.set_index("adjustment").loc["ipw", "p_value"]), 6)
-        s.metrics.update(metrics)
-        s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
-        return s
+        return self.key_figures_section(metrics)

@@ -76,16 +76,7 @@ def _ratio_estimate(
         factors = design.replicate_factors(reps, seed)
         num, den = factors @ design.cluster_totals(u), factors @ design.cluster_totals(np.ones_like(u))
         method, std = "bootstrap", float(np.std(num / den, ddof=1))
-    return Estimate(
-        indicator=name,
-        estimate=value,
-        std_error=std,
-        df=design.df,
-        n=design.n,
-        n_clusters=design.n_clusters,
-        se_method=method,
-        details=details,
-    )
+    return Estimate.on(design, name, value, std, method, details)
 
 
 def _unit_estimate(
@@ -114,16 +105,7 @@ def _unit_estimate(
         factors = design.replicate_factors(reps, seed)[:, design.clusters[order]]
         values = np.concatenate([statistic(ys, factors[i : i + _CHUNK] * ws[None, :]) for i in range(0, reps, _CHUNK)])
         method, std = "bootstrap", float(np.std(values, ddof=1))
-    return Estimate(
-        indicator=name,
-        estimate=value,
-        std_error=std,
-        df=design.df,
-        n=design.n,
-        n_clusters=design.n_clusters,
-        se_method=method,
-        details=details,
-    )
+    return Estimate.on(design, name, value, std, method, details)
 
 
 # ---------------------------------------------------------------- poverty

@@ -168,16 +168,7 @@ def fgt_change(
     p1, p2 = (w @ us[0]) / total_w, (w @ us[1]) / total_w
     influence = ((us[1] - p2) - (us[0] - p1)) / total_w
     std = float(np.sqrt(design.variance(influence)))
-    return Estimate(
-        indicator="fgt_change",
-        estimate=float(p2 - p1),
-        std_error=std,
-        df=design.df,
-        n=design.n,
-        n_clusters=design.n_clusters,
-        se_method="linearized",
-        details={"order": order},
-    )
+    return Estimate.on(design, "fgt_change", float(p2 - p1), std, "linearized", {"order": order})
 
 
 def lorenz(income: object, weights: object = None, points: int | None = 20) -> pd.DataFrame:

@@ -11,9 +11,11 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from evalkit.indicators.design import Design
 from evalkit.results import Result
 
 __all__ = ["Estimate"]
@@ -33,6 +35,28 @@ class Estimate(Result):
     method: str = "plug-in"
 
     ID_COLUMNS: ClassVar[tuple[str, ...]] = ("indicator",)
+
+    @classmethod
+    def on(
+        cls,
+        design: Design,
+        indicator: str,
+        estimate: float,
+        std_error: float,
+        se_method: str,
+        details: Mapping[str, object] | None = None,
+    ) -> Estimate:
+        """An estimate on ``design``, whose observations, clusters and degrees of freedom it reports."""
+        return cls(
+            indicator=indicator,
+            estimate=estimate,
+            std_error=std_error,
+            df=design.df,
+            n=design.n,
+            n_clusters=design.n_clusters,
+            se_method=se_method,
+            details=dict(details or {}),
+        )
 
     def _extra_columns(self, level: float) -> dict[str, object]:
         return {"df": self.df}
