@@ -15,6 +15,8 @@ Examples
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
@@ -50,13 +52,26 @@ _SCHEMA = pa.DataFrameSchema(
 )
 
 
+@lru_cache(maxsize=32)
+def _read(path: Path, size: int, modified: int) -> pd.DataFrame:
+    schema, hint = _SCHEMAS[path.name]
+    return read_csv_validated(path, schema, hint=hint)
+
+
+def _table(data_dir: str | os.PathLike[str] | None, name: str) -> pd.DataFrame:
+    """A reference table, read and validated once per version of the file (its size and modification time);
+    every call gets its own copy."""
+    path = paths.reference_dir(data_dir) / name
+    if not path.is_file():
+        schema, hint = _SCHEMAS[name]
+        return read_csv_validated(path, schema, hint=hint)  # names the missing file
+    stat = path.stat()
+    return _read(path, stat.st_size, stat.st_mtime_ns).copy()
+
+
 def thresholds(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The thresholds table."""
-    return read_csv_validated(
-        paths.reference_dir(data_dir) / "thresholds.csv",
-        _SCHEMA,
-        hint="edit data/reference/thresholds.csv; every threshold needs a value and a source.",
-    )
+    return _table(data_dir, "thresholds.csv")
 
 
 def threshold(threshold_id: str, data_dir: str | os.PathLike[str] | None = None) -> float:
@@ -99,11 +114,7 @@ def poverty_lines(data_dir: str | os.PathLike[str] | None = None, *, allow_inter
     >>> poverty_lines(allow_interpolated=True).loc[2016]
     np.float64(2967.2)
     """
-    table = read_csv_validated(
-        paths.reference_dir(data_dir) / "poverty_lines.csv",
-        _LINES_SCHEMA,
-        hint="edit data/reference/poverty_lines.csv; each line needs a year, a value and a source.",
-    )
+    table = _table(data_dir, "poverty_lines.csv")
     table = table.loc[table["price_basis"] == "current prices"]
     if not allow_interpolated:
         table = table.loc[table["confidence"] != "interpolated"]
@@ -134,11 +145,7 @@ def poverty_line(kind: str, year: int, data_dir: str | os.PathLike[str] | None =
         return value, "report screening line (risk_rules.csv, report_screening)"
     if kind != "national":
         raise DataError(f"the line must be one of {', '.join(LINE_KINDS)}; got {kind!r}")
-    lines = read_csv_validated(
-        paths.reference_dir(data_dir) / "poverty_lines.csv",
-        _LINES_SCHEMA,
-        hint="edit data/reference/poverty_lines.csv; each line needs a year, a value and a source.",
-    ).set_index("year")
+    lines = _table(data_dir, "poverty_lines.csv").set_index("year")
     if year not in lines.index:
         raise DataError(
             f"no national poverty line for {year}; lines exist for {', '.join(map(str, lines.index))}",
@@ -166,13 +173,23 @@ _RULES_SCHEMA = pa.DataFrameSchema(
 )
 
 
+#: schema and how to fix the file, for each reference table read through :func:`_table`
+_SCHEMAS = {
+    "thresholds.csv": (_SCHEMA, "edit data/reference/thresholds.csv; every threshold needs a value and a source."),
+    "poverty_lines.csv": (
+        _LINES_SCHEMA,
+        "edit data/reference/poverty_lines.csv; each line needs a year, a value and a source.",
+    ),
+    "risk_rules.csv": (
+        _RULES_SCHEMA,
+        "edit data/reference/risk_rules.csv; every value needs its years, region and source.",
+    ),
+}
+
+
 def risk_rules(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The versioned screening and monitoring rules (``data/reference/risk_rules.csv``)."""
-    return read_csv_validated(
-        paths.reference_dir(data_dir) / "risk_rules.csv",
-        _RULES_SCHEMA,
-        hint="edit data/reference/risk_rules.csv; every value needs its years, region and source.",
-    )
+    return _table(data_dir, "risk_rules.csv")
 
 
 def rule_value(
