@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +27,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def evalkit_cli() -> list[str]:
-    """Command that runs the evalkit CLI of this environment."""
+    """Command that runs the evalkit CLI of this environment (in a new process)."""
     return [sys.executable, "-m", "evalkit.cli"]
+
+
+@pytest.fixture()
+def run_cli(monkeypatch):
+    """Run ``evalkit ARGS`` in this process through :func:`evalkit.cli.main` (no interpreter start-up):
+    ``run_cli("run", "--jobs", "0", key=...)`` returns its exit status and what it printed, like
+    :func:`subprocess.run`. ``key`` is the pseudonym key in ``$EVALKIT_PSEUDONYM_KEY`` (None: unset)."""
+    from evalkit import cli
+
+    def run(*args: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
+        if key is None:
+            monkeypatch.delenv("EVALKIT_PSEUDONYM_KEY", raising=False)
+        else:
+            monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", key)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+        return subprocess.CompletedProcess(["evalkit", *args], code, out.getvalue(), err.getvalue())
+
+    return run
 
 
 @pytest.fixture(scope="session")

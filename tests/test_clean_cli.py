@@ -1,4 +1,5 @@
-"""`evalkit clean` and `evalkit key` from the command line, and the leak test over a full evaluation."""
+"""`evalkit clean` and `evalkit key` from the command line (the leak test over a full evaluation is in
+test_annual_run.py)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,11 @@ def test_clean_writes_the_five_files_and_exits_0_with_quarantined_rows(tmp_path,
     ],
     ids=["no-key", "missing-file", "header-only", "key-in-repo", "new-key-in-repo"],
 )
-def test_user_errors_exit_2_with_one_message(tmp_path, repo_root, evalkit_cli, args, key, message) -> None:
+def test_user_errors_exit_2_with_one_message(tmp_path, repo_root, run_cli, args, key, message) -> None:
     fx.write_csv(tmp_path / "export.csv", fx.HEADER, fx.base_rows())
     fx.write_csv(tmp_path / "header.csv", fx.HEADER, [])
     filled = [a.format(tmp=tmp_path, repo=repo_root) for a in args]
-    done = _cli(evalkit_cli, *filled, key=key)
+    done = run_cli(*filled, key=key)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,4 @@
-"""The annual runner end to end, through the command line."""
+"""The annual runner through the command line: a failing notebook, rejected parameters, the other verbs."""
 
 from __future__ import annotations
 
@@ -55,10 +55,9 @@ def test_failing_notebook_does_not_stop_the_others(tmp_path, evalkit_cli) -> Non
     assert (out / "01_incidence_trends" / "metrics.json").is_file()
 
 
-@pytest.mark.slow
-def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
+def test_unknown_parameter_stops_before_running(tmp_path, run_cli) -> None:
     out = tmp_path / "out"
-    done = _cli(evalkit_cli, "run", "--out", str(out), "-p", "colour=red")
+    done = run_cli("run", "--out", str(out), "-p", "colour=red")
     assert done.returncode == 2
     assert (
         "unknown parameter 'colour': no notebook run here takes it; they take: af_k, budget, caliper, clean_dir, "
@@ -70,7 +69,7 @@ def test_unknown_parameter_stops_before_running(tmp_path, evalkit_cli) -> None:
     assert not (out / "manifest.json").exists()
 
 
-def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, evalkit_cli) -> None:
+def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, run_cli) -> None:
     folder = tmp_path / "nbs"
     folder.mkdir()
     _notebook(
@@ -78,8 +77,7 @@ def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, evalkit
         "pass",
         params='year: int = 2018  # year\nratio: float = 0.5  # a share\nout_dir: str = ""  # out',
     )
-    done = _cli(
-        evalkit_cli,
+    done = run_cli(
         "run",
         "--notebooks-dir",
         str(folder),
@@ -95,27 +93,26 @@ def test_wrong_type_and_value_are_reported_with_allowed_values(tmp_path, evalkit
     assert "01_typed: parameter 'year' = 2031 is not allowed; allowed values: 2015, 2016, 2017, 2018" in done.stderr
 
 
-def test_jobs_must_be_positive(tmp_path, evalkit_cli) -> None:
-    done = _cli(evalkit_cli, "run", "--out", str(tmp_path / "o"), "--jobs", "0")
+def test_jobs_must_be_positive(tmp_path, run_cli) -> None:
+    done = run_cli("run", "--out", str(tmp_path / "o"), "--jobs", "0")
     assert done.returncode == 2 and "jobs must be at least 1, got 0" in done.stderr
 
 
-def test_no_notebooks_is_an_error(tmp_path, evalkit_cli) -> None:
-    done = _cli(evalkit_cli, "run", "--notebooks-dir", str(tmp_path), "--out", str(tmp_path / "o"))
+def test_no_notebooks_is_an_error(tmp_path, run_cli) -> None:
+    done = run_cli("run", "--notebooks-dir", str(tmp_path), "--out", str(tmp_path / "o"))
     assert done.returncode == 2
     assert "no notebooks found" in done.stderr
 
 
-@pytest.mark.slow
-def test_params_command(evalkit_cli) -> None:
-    done = _cli(evalkit_cli, "params", "01_incidence_trends")
+def test_params_command(run_cli) -> None:
+    done = run_cli("params", "01_incidence_trends")
     assert done.returncode == 0
     assert "year: int = 2018" in done.stdout and "allowed: 2015, 2016, 2017, 2018" in done.stdout
     assert "lang: str = 'en'" in done.stdout and "allowed: en, zh" in done.stdout
 
 
-def test_reconcile_command(evalkit_cli) -> None:
-    done = _cli(evalkit_cli, "reconcile", "--failing")
+def test_reconcile_command(run_cli) -> None:
+    done = run_cli("reconcile", "--failing")
     assert done.returncode == 0
     assert "health_subgroups" in done.stdout and "-12" in done.stdout
 

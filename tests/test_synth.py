@@ -423,12 +423,8 @@ def test_scaled_registry_in_chunks(tmp_path, evalkit_cli) -> None:
     assert first == (again / "synthetic_registry_scale_3" / "panel" / "chunk=00001" / "part.parquet").read_bytes()
 
 
-def test_bad_scale_is_a_user_error(tmp_path, evalkit_cli) -> None:
-    import subprocess
-
-    done = subprocess.run(
-        [*evalkit_cli, "synth", "--out", str(tmp_path), "--scale", "-1"], capture_output=True, text=True, check=False
-    )
+def test_bad_scale_is_a_user_error(tmp_path, run_cli) -> None:
+    done = run_cli("synth", "--out", str(tmp_path), "--scale", "-1")
     assert done.returncode == 2 and "--scale must be positive" in done.stderr and "Traceback" not in done.stderr
 
 
