@@ -183,13 +183,15 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from evalkit.params import allowed_values, find_notebook, notebook_parameters
+    from evalkit.params import allowed_values, find_notebook, notebook_parameters, requirement
 
     path = find_notebook(args.notebook)
     print(f"{path.stem} ({path})")
     for p in notebook_parameters(path).values():
         allowed = allowed_values(p.name, notebook=path.stem)
+        needs = requirement(p.name, path.stem)
         extra = f"  allowed: {', '.join(map(str, allowed))}" if allowed else ""
+        extra += f"  must be: {needs}" if needs else ""
         print(f"  {p.name}: {p.type_name} = {p.default!r}  # {p.help}{extra}")
     return 0
 

@@ -46,6 +46,7 @@ __all__ = [
     "coerce_text",
     "validate",
     "allowed_values",
+    "requirement",
     "check",
     "find_notebook",
 ]
@@ -206,6 +207,25 @@ def allowed_values(
     if callable(rule.choices):
         return tuple(rule.choices(str(data_dir or "")))
     return tuple(rule.choices)
+
+
+def requirement(name: str, notebook: str | None = None) -> str | None:
+    """What a value of ``notebook``'s parameter ``name`` must be besides its type and allowed values
+    (a range, or an existing file or folder), in words; None when nothing more is asked.
+
+    >>> requirement("reps", "02_microcredit")
+    'at least 19 (bootstrap replications)'
+    """
+    rule = _rule(notebook, name)
+    if rule is None:
+        return None
+    if rule.check:
+        return rule.check[1]
+    return {
+        "file": "an existing file, or empty",
+        "clean_dir": "a folder written by `evalkit clean`, or empty",
+        "data_dir": "an existing data folder, or empty",
+    }.get(rule.kind or "")
 
 
 def _type_ok(value: object, type_name: str) -> bool:
