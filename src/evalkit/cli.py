@@ -158,6 +158,7 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
     import time
 
     from evalkit.engines import summarize
+    from evalkit.spreadsheets import write_csv
 
     levels = tuple(part.strip() for part in args.levels.split(",") if part.strip())
     start = time.perf_counter()
@@ -173,7 +174,7 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    write_csv(table, out)
     print(
         f"evalkit: {len(table):,} rows ({table['indicator'].nunique()} indicators, levels {', '.join(levels)}) "
         f"with {args.engine} in {time.perf_counter() - start:.1f} s -> {out}",

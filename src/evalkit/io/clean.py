@@ -22,8 +22,11 @@ dropped; households and persons get keyed pseudonyms
 (:mod:`evalkit.io.pseudonym`). Birth date and sex are derived from a valid ID
 number first. No identifier reaches the cleaned tables, the quarantine file,
 the cleaning log or the summary: cells of identifier columns are shown as
-``<redacted>``, and every text written is scrubbed of any identifier value
-seen in the input.
+``<redacted>``, every text cell written goes through one
+:class:`~evalkit.io.scrub.Scrubber` (identifiers recognised by what they are,
+and every value seen in the input's identifier columns, wherever it was typed),
+and inputs are named by their position and hash (``file-1``, ``sheet-2``),
+never by their file or sheet names, which can hold a name or an ID number.
 """
 
 from __future__ import annotations
@@ -31,25 +34,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evalkit import spreadsheets
 from evalkit.errors import DataError
 from evalkit.io import cleaners
 from evalkit.io.columns import IDENTIFIERS, KINDS, code_map
 from evalkit.io.ids import ID_PROBLEMS, check_id
 from evalkit.io.layout import NoHeaderFound, locate
 from evalkit.io.pseudonym import PseudonymKey, pseudonymize
+from evalkit.io.scrub import REDACTED, Scrubber
 from evalkit.io.sheets import read_grids, sha256_of
 from evalkit.reference import poverty_lines
 
-__all__ = ["clean", "CleanResult", "RULES", "LOG_COLUMNS", "REDACTED", "read_clean_run", "rule_table", "OUTPUT_FILES"]
+__all__ = ["clean", "CleanResult", "RULES", "LOG_COLUMNS", "read_clean_run", "rule_table", "OUTPUT_FILES"]
 
-REDACTED = "<redacted>"
 LOG_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "rule", "action", "before", "after", "message"]
 #: The files a cleaning run writes.
 OUTPUT_FILES = ("members.csv", "households.csv", "quarantine.csv", "cleaning_log.csv", "summary.json")
@@ -117,6 +120,11 @@ RULES: dict[str, tuple[str, str, str]] = {
     "bad_year": ("quarantine", "a value that should be a year is not", "应为年份的值不是年份"),
     "out_of_range": ("quarantine", "a whole number outside its possible range", "整数超出可能范围"),
     "unknown_code": ("quarantine", "a label not in the code list", "代码表中没有的标签"),
+    "identifier_in_cell": (
+        "quarantine",
+        "an ID number, phone or bank card number typed into a column that holds none",
+        "非身份信息列中填入了证件号码、电话或银行卡号",
+    ),
     **{
         problem: ("quarantine", text, _ID_ZH[problem])
         for problem, text in ID_PROBLEMS.items()
@@ -260,8 +268,7 @@ class CleanResult:
         }
         written = []
         for name, frame in frames.items():
-            frame.to_csv(folder / name, index=False, encoding="utf-8")
-            written.append(folder / name)
+            written.append(spreadsheets.write_csv(frame, folder / name))
         (folder / "summary.json").write_text(
             json.dumps(self.summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -279,11 +286,11 @@ def read_clean_run(folder: str | os.PathLike[str]) -> CleanResult:
             file=str(path),
         )
     read = {
-        name: pd.read_csv(path / name, encoding="utf-8", dtype=str, keep_default_na=False)
+        name: spreadsheets.read_csv(path / name, dtype=str, keep_default_na=False)
         for name in ("quarantine.csv", "cleaning_log.csv")
     }
-    members = pd.read_csv(path / "members.csv", encoding="utf-8", dtype={"household_key": str, "person_key": str})
-    households = pd.read_csv(path / "households.csv", encoding="utf-8", dtype={"household_key": str})
+    members = spreadsheets.read_csv(path / "members.csv", dtype={"household_key": str, "person_key": str})
+    households = spreadsheets.read_csv(path / "households.csv", dtype={"household_key": str})
     for col in ("household_size", "identification_year", "exit_year", "year"):
         if col in households:
             households[col] = households[col].astype("Int64")
@@ -311,11 +318,15 @@ class _Book:
 
 
 def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object]], int]:
+    """Every table of every input. Inputs are named ``file-1``, ``file-2`` … in the order given and their
+    sheets ``sheet-1``, ``sheet-2`` … in workbook order (a CSV file has no sheet): names of files and sheets
+    can hold identifiers, and never reach an output."""
     frames, files, blank = [], [], 0
-    for path in paths:
+    for number, path in enumerate(paths, start=1):
         grids = read_grids(path)
+        label = f"file-{number}"
         info: dict[str, object] = {
-            "file": path.name,
+            "file": label,
             "sha256": sha256_of(path),
             "bytes": path.stat().st_size,
             "encoding": grids[0].encoding,
@@ -324,20 +335,21 @@ def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object
         }
         found = 0
         first_error: DataError | None = None
-        for grid in grids:
+        for index, grid in enumerate(grids, start=1):
+            sheet = f"sheet-{index}" if grid.sheet is not None else None
             if not any(any(c not in (None, "") for c in row) for row in grid.rows):
-                info["sheets_skipped"].append({"sheet": grid.sheet, "reason": "empty sheet"})
+                info["sheets_skipped"].append({"sheet": sheet, "reason": "empty sheet"})
                 continue
             try:
                 table = locate(grid)
             except NoHeaderFound as exc:
                 first_error = first_error or exc
-                info["sheets_skipped"].append({"sheet": grid.sheet, "reason": "no registry header found"})
+                info["sheets_skipped"].append({"sheet": sheet, "reason": "no registry header found"})
                 continue
             found += 1
             records = table.records.copy()
-            records["_file"] = path.name
-            records["_sheet"] = grid.sheet if grid.sheet is not None else ""
+            records["_file"] = label
+            records["_sheet"] = sheet if sheet is not None else ""
             records["_typed"] = grid.widths is None
             if grid.widths is not None:
                 width = len(grid.rows[table.header_rows[-1] - 1])
@@ -351,7 +363,7 @@ def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object
             blank += table.blank_rows
             info["sheets"].append(
                 {
-                    "sheet": grid.sheet,
+                    "sheet": sheet,
                     "header_rows": list(table.header_rows),
                     "rows_in": len(records),
                     "blank_rows": table.blank_rows,
@@ -376,42 +388,6 @@ def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object
 
 def _column(data: pd.DataFrame, name: str) -> pd.Series:
     return data[name] if name in data else pd.Series([None] * len(data), index=data.index, dtype=object)
-
-
-def _scrubber(data: pd.DataFrame) -> tuple[set[str], set[str]]:
-    """Identifier values seen in the input: long digit strings, and names (2-6 characters)."""
-    digits: set[str] = set()
-    words: set[str] = set()
-    for col in IDENTIFIERS:
-        if col not in data:
-            continue
-        for value in data[col].dropna():
-            text = cleaners.normalize_text(str(value))
-            if not text:
-                continue
-            for run in re.findall(r"\d[\dXx.Ee+]{5,}", text):
-                digits.add(run.upper())
-            if col in ("name", "head_name", "address") and len(text) >= 2:
-                words.add(text)
-    return digits, words
-
-
-def _scrub_text(text: object, digits: set[str], words: set[str]) -> object:
-    if not isinstance(text, str) or not text:
-        return text
-    out = text
-    for run in set(re.findall(r"\d[\dXx.Ee+]{5,}", out)):
-        if run.upper() in digits:
-            out = out.replace(run, REDACTED)
-    if words and re.search(r"[\u3400-\u9fff]", out):
-        n = len(out)
-        hits = {out[i : i + k] for k in range(2, 7) for i in range(n - k + 1) if out[i : i + k] in words}
-        for word in sorted(hits, key=len, reverse=True):
-            out = out.replace(word, REDACTED)
-    for word in words:  # longer texts (addresses) and names written in Latin letters
-        if (len(word) > 6 or word.isascii()) and word in out:
-            out = out.replace(word, REDACTED)
-    return out
 
 
 def clean(
@@ -455,7 +431,13 @@ def clean(
     record = layout.to_numpy() == ""
     rec = data.loc[record]
 
-    # 2. values, column by column (only on record rows)
+    # 2. values, column by column (only on record rows); an identifier typed into a number, date or code
+    # column would otherwise be kept as a value (a phone read as an income)
+    scrub = Scrubber.from_columns(data, IDENTIFIERS)
+    for col, kind in KINDS.items():
+        if col in rec and kind not in ("identifier", "text", "key"):
+            for pos in rec.index[rec[col].map(scrub.finds).to_numpy(dtype=bool)]:
+                book.add(int(pos), col, "identifier_in_cell", msg=f"{col}: {RULES['identifier_in_cell'][1]}")
     clean_values: dict[str, pd.Series] = {}
     for col in ("household_id", "person_id"):
         result = cleaners.to_key(
@@ -591,11 +573,11 @@ def clean(
     member_rows = listed.drop_duplicates().groupby("hh").size()
     households, line_info = _household_checks(book, kept, member_rows, year, poverty_line)
 
-    # 7. assemble
+    # 7. assemble; every text written goes through one scrubber
     events = book.frame()
-    digits, words = _scrubber(data)
-    log = _log_frame(events, data, digits, words)
-    quarantine = _quarantine_frame(events, data, values, digits, words)
+    log = scrub.frame(_log_frame(events, data))
+    quarantine = _quarantine_frame(events, data, values)
+    quarantine = scrub.frame(quarantine.drop(columns=_KEYS)).join(quarantine[_KEYS])[quarantine.columns]
     corrected_rows = set(events.loc[events["action"] == "corrected", "pos"]) - set(quarantine["_pos"])
     flagged_rows = set(events.loc[events["action"] == "flag", "pos"]) - set(quarantine["_pos"])
     quarantine = quarantine.drop(columns="_pos")
@@ -610,6 +592,13 @@ def clean(
     member_cols += [c for c in _HOUSEHOLD_FIELDS if c in members]
     members = members[[*member_cols, "corrected", "flagged", "source_file", "source_sheet", "source_row"]]
     members = members.reset_index(drop=True)
+    text = [c for c in members.columns if c not in _KEYS]
+    members = scrub.frame(members[text]).join(members[_KEYS])[members.columns]
+    text = [c for c in households.columns if c != "household_key"]
+    households = scrub.frame(households[text]).join(households[["household_key"]])[households.columns]
+    for info in files:
+        for sheet in info["sheets"]:
+            sheet["columns_ignored"] = [scrub(c) for c in sheet["columns_ignored"]]
 
     rows_in = n
     rows_quarantined = int(quarantined.sum())
@@ -784,7 +773,11 @@ def _household_checks(
     return out, info
 
 
-def _log_frame(events: pd.DataFrame, data: pd.DataFrame, digits: set[str], words: set[str]) -> pd.DataFrame:
+#: pseudonym columns: written by evalkit, never scrubbed
+_KEYS = ["household_key", "person_key"]
+
+
+def _log_frame(events: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     pos = events["pos"].to_numpy(dtype=int)
     secret = events["column"].isin(IDENTIFIERS).to_numpy()
     before = np.where(secret & events["before"].notna().to_numpy(), REDACTED, events["before"].astype(object))
@@ -802,8 +795,6 @@ def _log_frame(events: pd.DataFrame, data: pd.DataFrame, digits: set[str], words
             "message": [m or RULES[r][1] for m, r in zip(events["message"], events["rule"], strict=True)],
         }
     )
-    for col in ("before", "after", "message"):
-        log[col] = log[col].map(lambda v: _scrub_text(v if not isinstance(v, float) or v == v else None, digits, words))
     order = np.lexsort(
         (
             log["column"].astype(str),
@@ -815,9 +806,7 @@ def _log_frame(events: pd.DataFrame, data: pd.DataFrame, digits: set[str], words
     return log.iloc[order].reset_index(drop=True)[LOG_COLUMNS]
 
 
-def _quarantine_frame(
-    events: pd.DataFrame, data: pd.DataFrame, values: pd.DataFrame, digits: set[str], words: set[str]
-) -> pd.DataFrame:
+def _quarantine_frame(events: pd.DataFrame, data: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     q = events.loc[events["action"] == "quarantine"]
     grouped = q.groupby("pos", sort=True)
     rows = []
@@ -860,8 +849,6 @@ def _quarantine_frame(
             *shown,
         ],
     )
-    for col in ["messages", *shown]:
-        frame[col] = frame[col].map(lambda v: _scrub_text(v, digits, words))
     return frame
 
 

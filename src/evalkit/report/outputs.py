@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evalkit import spreadsheets
 from evalkit.errors import MetricsError
 from evalkit.labels import check_lang, translate_columns
 from evalkit.report.sections import Section
@@ -28,7 +29,7 @@ __all__ = ["NotebookOutputs", "read_metrics", "write_metrics", "read_table", "ME
 #: File name of a notebook's key figures.
 METRICS_FILE = "metrics.json"
 #: Encoding of written tables: UTF-8 with a byte-order mark, so Excel shows Chinese.
-TABLE_ENCODING = "utf-8-sig"
+TABLE_ENCODING = spreadsheets.ENCODING
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -78,7 +79,7 @@ def read_metrics(out_dir: str | Path) -> dict[str, int | float]:
 
 def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
     """Read a table a notebook wrote with :meth:`NotebookOutputs.table`."""
-    return pd.read_csv(Path(out_dir) / "tables" / f"{name}.csv", encoding=TABLE_ENCODING)
+    return spreadsheets.read_csv(Path(out_dir) / "tables" / f"{name}.csv")
 
 
 class NotebookOutputs:
@@ -107,11 +108,11 @@ class NotebookOutputs:
         return path
 
     def table(self, frame: pd.DataFrame, name: str, *, translate: bool = True) -> Path:
-        """Write ``frame`` as ``tables/<name>.csv`` with headers in the run's language."""
+        """Write ``frame`` as ``tables/<name>.csv`` with headers in the run's language, safe to open in a
+        spreadsheet (:func:`evalkit.spreadsheets.write_csv`)."""
         path = self.tables_dir / f"{name}.csv"
         out = translate_columns(frame, self.lang) if translate else frame
-        out.to_csv(path, index=False, encoding=TABLE_ENCODING)
-        return path
+        return spreadsheets.write_csv(out, path)
 
     def metrics(self, **values: object) -> Path:
         """Merge key figures into ``metrics.json``."""

@@ -95,12 +95,21 @@ _LABELS = {
 
 @dataclass
 class ExportFaults:
-    """What was planted, by rule: the (sheet, row) cells of each fault, and the totals to expect."""
+    """What was planted, by rule: the (sheet, row) cells of each fault, and the totals to expect.
+
+    ``sheets`` are the workbook's sheet names in order; a cleaning run calls them ``sheet-1``, ``sheet-2`` …
+    (:meth:`label`), since a sheet's name can hold an identifier.
+    """
 
     quarantine: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     corrected: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     flagged: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     rows_in: int = 0
+    sheets: list[str] = field(default_factory=list)
+
+    def label(self, sheet: str) -> str:
+        """What a cleaning run calls the sheet named ``sheet``."""
+        return f"sheet-{self.sheets.index(sheet) + 1}"
 
     @property
     def quarantined_rows(self) -> set[tuple[str, int]]:
@@ -231,6 +240,7 @@ def messy_export(
     # plan the faults on (sheet, position) pairs
     plan = _plan(rng, sheets)
     for sheet_name, part in sheets.items():
+        faults.sheets.append(sheet_name)
         ws = book.create_sheet(sheet_name)
         ws.append([f"黎城县{sheet_name}建档立卡贫困人口明细表（合成数据 SYNTHETIC，{year}年）"])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
@@ -422,7 +432,7 @@ def planted_vs_found(result: CleanResult, faults: ExportFaults) -> pd.DataFrame:
         ("flag", faults.flagged),
     ):
         for rule, cells in registry.items():
-            planted = set(cells)
+            planted = {(faults.label(sheet), row) for sheet, row in cells}
             found = found_rows.get(rule, set())
             rows.append(
                 {
