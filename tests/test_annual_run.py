@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
 
 #: the pseudonym key of the run's cleaning (tests only; a real key is random and kept outside)
-RUN_KEY = "shared-run-key-0123456789abcdefghijklmnopqrstuvwxyz"
+RUN_KEY = "c47e1a9f3b2d60e58f0a1c7d94b3e26a"
 
 
 def _cli(

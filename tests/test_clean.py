@@ -13,7 +13,7 @@ import export_fixtures as fx
 from evalkit.errors import ConfigurationError, DataError
 from evalkit.io import PseudonymKey, check_character, check_id, clean, load_key, pseudonymize
 
-KEY = PseudonymKey(b"test-key-0123456789abcdefghijklmnopqrstuvwxyz")
+KEY = PseudonymKey(b"9d1c6e0b7a2f48e3c5b0d9a716f2e84c")
 
 
 def run(path: Path | list[Path], **kw) -> dict:
@@ -72,7 +72,7 @@ def test_legacy_15_digit_ids_are_upgraded_and_lower_case_x_fixed() -> None:
 def test_pseudonyms_are_keyed_stable_and_kind_specific() -> None:
     a = pseudonymize(["H1", "H1", None], KEY, "household")
     assert a[0] == a[1] and a[2] is None and a[0].startswith("H") and len(a[0]) == 17
-    other = PseudonymKey(b"another-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    other = PseudonymKey(b"0e7b3c9a52d1f6e48a0c7b2d9e5f1a36")
     assert pseudonymize(["H1"], other, "household") != a[:1]
     assert pseudonymize(["H1"], KEY, "person_id")[0][1:] != a[0][1:]
 
@@ -87,6 +87,12 @@ def test_the_key_is_required_long_and_outside_the_repository(monkeypatch, tmp_pa
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "a" * 40)
     with pytest.raises(ConfigurationError, match="not random"):
         load_key()
+    monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "lichengcounty2018lichengcounty2018")  # guessable
+    with pytest.raises(ConfigurationError, match="not a random key"):
+        load_key()
+    monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef")  # repeats itself
+    with pytest.raises(ConfigurationError, match="repeats itself"):
+        load_key()
     inside = repo_root / "pseudonym.key"
     with pytest.raises(ConfigurationError, match="inside the evalkit repository"):
         load_key(inside)
@@ -94,8 +100,46 @@ def test_the_key_is_required_long_and_outside_the_repository(monkeypatch, tmp_pa
 
     made = new_key_file(tmp_path / "k" / "pseudonym.key")
     assert oct(made.stat().st_mode & 0o777) == "0o600" and len(load_key(made).secret) == 64
+    assert made.read_bytes() == load_key(made).secret  # exactly the key: no line end
     with pytest.raises(ConfigurationError, match="never overwrites"):
         new_key_file(made)
+
+
+def test_a_key_file_is_read_exactly_and_must_be_private(tmp_path) -> None:
+    """A key re-saved by an editor (byte-order mark, CRLF) would change every pseudonym: refused, not fixed."""
+    from evalkit.io import new_key_file
+
+    made = new_key_file(tmp_path / "pseudonym.key")
+    key = load_key(made)
+    for damaged in (b"\xef\xbb\xbf" + key.secret, key.secret + b"\r\n", key.secret + b"\n"):
+        made.write_bytes(damaged)
+        with pytest.raises(ConfigurationError, match="byte-order mark, a line end"):
+            load_key(made)
+    made.write_bytes(key.secret)
+    made.chmod(0o644)
+    with pytest.raises(ConfigurationError, match="can be read by other users.*chmod 600"):
+        load_key(made)
+    made.chmod(0o600)
+    assert load_key(made).fingerprint == key.fingerprint and str(made) not in repr(load_key(made))
+
+
+def test_a_cleaning_run_refuses_another_key(tmp_path) -> None:
+    """Pseudonyms link only under one key: writing over a run made with another key, or cleaning a second
+    year with another key than the first (``same_key``), is refused; the key's file is never recorded."""
+    from evalkit.io import same_key
+
+    path = fx.write_csv(tmp_path / "export.csv", fx.HEADER, fx.base_rows())
+    first = run(path)
+    first.write(tmp_path / "2018")
+    other = PseudonymKey(b"0e7b3c9a52d1f6e48a0c7b2d9e5f1a36")
+    second = clean(path, other, year=2018, poverty_line=3134.4)
+    with pytest.raises(ConfigurationError, match="made with another pseudonym key"):
+        second.write(tmp_path / "2018")
+    with pytest.raises(ConfigurationError, match="differs from the one that cleaned"):
+        same_key(tmp_path / "2018", other)
+    same_key(tmp_path / "2018", KEY)
+    summary = (tmp_path / "2018" / "summary.json").read_text(encoding="utf-8")
+    assert KEY.fingerprint in summary and str(tmp_path) not in summary
 
 
 # ---------------------------------------------------------------- the corpus: clean files

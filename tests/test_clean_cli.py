@@ -11,7 +11,7 @@ import pytest
 
 import export_fixtures as fx
 
-KEY = "cli-key-0123456789abcdefghijklmnopqrstuvwxyz"
+KEY = "6a2e9c41f0b7d3e85c1a4f92b06d7e3f"
 
 
 def _cli(cmd: list[str], *args: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
@@ -55,3 +55,23 @@ def test_user_errors_exit_2_with_one_message(tmp_path, repo_root, run_cli, args,
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
     assert not (repo_root / "k.key").exists()
+
+
+def test_clean_never_overwrites_its_input_or_foreign_files(tmp_path, run_cli) -> None:
+    folder = tmp_path / "in" / "x"
+    folder.mkdir(parents=True)
+    path = fx.write_csv(folder / "members.csv", fx.HEADER, fx.base_rows())
+    raw = path.read_bytes()
+    done = run_cli("clean", str(path), "--out", str(folder), key=KEY)
+    assert done.returncode == 2 and "contains an input" in done.stderr
+    assert path.read_bytes() == raw and sorted(p.name for p in folder.iterdir()) == ["members.csv"]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    done = run_cli("clean", str(path), "--out", str(mine), key=KEY)
+    assert done.returncode == 2 and "evalkit removes only what it wrote itself" in done.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    out = tmp_path / "out"
+    assert run_cli("clean", str(path), "--out", str(out), key=KEY).returncode == 0
+    assert run_cli("clean", str(path), "--out", str(out), key=KEY).returncode == 0  # its own run: replaced
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []

@@ -14,7 +14,7 @@ import export_fixtures as fx
 from evalkit.errors import DataError
 from evalkit.io import RULES, PseudonymKey, clean
 
-KEY = PseudonymKey(b"property-key-0123456789abcdefghijklmnopqrstuvwxyz")
+KEY = PseudonymKey(b"81f4c0e92a7d3b65e0c1f8a4d7b2963e")
 REQUIRED = ["户编号", "人编号", "行政村", "与户主关系"]
 OPTIONAL = [h for h in fx.HEADER if h not in REQUIRED]
 

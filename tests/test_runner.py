@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -45,6 +48,8 @@ def test_failing_notebook_does_not_stop_the_others(tmp_path, evalkit_cli) -> Non
     assert "02_broken: failed at cell" in done.stderr
     assert "RuntimeError: deliberate failure for the test" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not out.exists()  # a failed run replaces no output: it is kept beside, as out.failed
+    out = tmp_path / "out.failed"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n["status"] for n in manifest["notebooks"]}
     assert status == {"01_incidence_trends": "ok", "02_broken": "failed"}
@@ -117,18 +122,95 @@ def test_reconcile_command(run_cli) -> None:
     assert "health_subgroups" in done.stdout and "-12" in done.stdout
 
 
-def test_workers_share_the_cores(monkeypatch) -> None:
-    """Each worker's kernels get cores / jobs BLAS threads, unless the user set a number."""
+def test_every_kernel_gets_one_blas_thread(monkeypatch) -> None:
+    """Results do not depend on --jobs: every kernel adds in the same order (one BLAS thread), unless the
+    user set a number."""
     import importlib
-    import os
-    import sys
 
     run_module = importlib.import_module("evalkit.runner.run")  # the module, not the function it exports
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    monkeypatch.setitem(sys.modules, "rfc3987_syntax", sys.modules.get("rfc3987_syntax"))
-    run_module._start_worker(1)
+    run_module._one_blas_thread()
     assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "3"
+
+
+def _sleeper(folder: Path, pid_file: Path, seconds: int = 120) -> None:
+    """A notebook whose kernel writes its process id, then waits."""
+    _notebook(
+        folder / "01_sleep.ipynb",
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep({seconds})",
+    )
+
+
+def _wait_for(path: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.2)
+
+
+def _gone(pid: int, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["interrupt", "kill"])
+def test_a_stopped_run_leaves_the_previous_output_and_no_process(tmp_path, evalkit_cli, how) -> None:
+    """Ctrl-C or a kill during a run: the previous complete output stays as it was, nothing half-written
+    is visible, and no worker or kernel outlives the run; a second run meanwhile is refused."""
+    quick, slow, out = tmp_path / "quick", tmp_path / "slow", tmp_path / "runs" / "2018"
+    quick.mkdir()
+    slow.mkdir()
+    _notebook(quick / "01_quick.ipynb", "from evalkit import report\nreport.write_metrics(out_dir, {'year': year})")
+    first = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    pid_file = tmp_path / "kernel.pid"
+    _sleeper(slow, pid_file)
+    running = subprocess.Popen(
+        [*evalkit_cli, "run", "--notebooks-dir", str(slow), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(pid_file)
+        second = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))
+        assert second.returncode == 2 and "another evalkit command is writing" in second.stderr
+        running.send_signal(how)
+        running.wait(timeout=60)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert running.returncode == (130 if how == signal.SIGINT else -signal.SIGKILL)
+    assert _gone(int(pid_file.read_text())), "the kernel outlived the run"
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    visible = sorted(p.name for p in out.parent.iterdir() if not p.name.startswith("."))
+    assert visible == ["2018"]
+    again = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))  # a stale lock is taken
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["2018"]  # leftovers of the killed run removed
+
+
+def test_outputs_over_inputs_or_foreign_files_are_refused(tmp_path, run_cli, repo_root) -> None:
+    done = run_cli("run", "--only", "07_registry_overview", "--out", str(repo_root / "notebooks"))
+    assert done.returncode == 2 and "evalkit's own notebooks/ folder" in done.stderr
+    assert (repo_root / "notebooks" / "07_registry_overview.ipynb").is_file()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    done = run_cli("run", "--only", "07_registry_overview", "--out", str(foreign))
+    assert done.returncode == 2 and "removes only what it wrote itself" in done.stderr
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    done = run_cli("run", "--only", "00_data_quality", "-p", f"clean_dir={tmp_path / 'nowhere'}")
+    assert done.returncode == 2 and "not a folder written by `evalkit clean`" in done.stderr

@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     cln.add_argument("inputs", nargs="+", metavar="INPUT", help="export files")
     cln.add_argument("--out", required=True, help="output folder (members, households, quarantine, log, summary)")
     cln.add_argument("--key-file", help="file holding the pseudonym key (default: $EVALKIT_PSEUDONYM_KEY)")
+    cln.add_argument(
+        "--previous",
+        metavar="DIR",
+        help="an earlier year's cleaning run: refuse unless it was made with the same pseudonym key",
+    )
     cln.add_argument("--year", type=int, help="year the incomes refer to, if the export has no 年度 column")
     cln.add_argument(
         "--poverty-line",
@@ -144,7 +149,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         timeout=args.timeout,
     )
-    print(f"evalkit: wrote {result.out_dir} (manifest {result.manifest_path.name}) in {result.wall_seconds:.1f} s")
+    if result.ok:
+        print(f"evalkit: wrote {result.out_dir} (manifest {result.manifest_path.name}) in {result.wall_seconds:.1f} s")
+    else:
+        print(f"evalkit: a notebook failed; the run is kept in {result.out_dir}, the previous output left as it was")
     for nb in result.notebooks:
         print(f"  {nb.name}: {nb.record.get('status')} ({nb.record.get('wall_seconds', 0):.1f} s)")
     if not result.ok:
@@ -234,11 +242,15 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from evalkit.io import clean, load_key
+    from evalkit.folders import check_target
+    from evalkit.io import clean, load_key, same_key
 
     key = load_key(args.key_file)  # before reading anything: no key, no de-identified output
+    if args.previous:
+        same_key(args.previous, key)
+    check_target(args.out, args.inputs)  # before the work: an output over an input is refused at once
     result = clean(args.inputs, key, year=args.year, poverty_line=args.poverty_line)
-    result.write(args.out)
+    result.write(args.out, inputs=args.inputs)
     s = result.summary
     print(
         f"evalkit: {s['rows_in']} rows in = {s['rows_kept']} kept ({s['rows_corrected']} corrected) "
@@ -278,7 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except UserInputError as exc:
-        print(f"evalkit: error: {exc}", file=sys.stderr)
+        from evalkit.io.scrub import Scrubber
+
+        print(f"evalkit: error: {Scrubber()(str(exc))}", file=sys.stderr)  # a file name can hold an ID number
         return 2
     except KeyboardInterrupt:
         print("evalkit: interrupted", file=sys.stderr)

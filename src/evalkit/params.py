@@ -47,6 +47,7 @@ __all__ = [
     "validate",
     "allowed_values",
     "requirement",
+    "path_parameters",
     "check",
     "find_notebook",
 ]
@@ -207,6 +208,17 @@ def allowed_values(
     if callable(rule.choices):
         return tuple(rule.choices(str(data_dir or "")))
     return tuple(rule.choices)
+
+
+def path_parameters(notebook: str) -> list[str]:
+    """The parameters of ``notebook`` that name a file or folder (they are checked to exist and passed to
+    the notebook relative to its output folder).
+
+    >>> path_parameters("05_exit_assessment")
+    ['data_dir', 'survey_file']
+    """
+    spec = evaluations.spec(Path(notebook).stem) or Spec
+    return [name for name, rule in _rules(spec).items() if rule.kind]
 
 
 def requirement(name: str, notebook: str | None = None) -> str | None:

@@ -5,7 +5,7 @@
 ('quarantine', 'corrected', 'flag')
 """
 
-from evalkit.io.clean import OUTPUT_FILES, RULES, CleanResult, clean, read_clean_run, rule_table
+from evalkit.io.clean import OUTPUT_FILES, RULES, CleanResult, clean, read_clean_run, rule_table, same_key
 from evalkit.io.ids import IdCheck, check_character, check_id
 from evalkit.io.layout import Table, locate
 from evalkit.io.pseudonym import PseudonymKey, load_key, new_key_file, pseudonymize
@@ -16,6 +16,7 @@ __all__ = [
     "CleanResult",
     "read_clean_run",
     "rule_table",
+    "same_key",
     "RULES",
     "OUTPUT_FILES",
     "check_id",

@@ -34,14 +34,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from evalkit import spreadsheets
-from evalkit.errors import DataError
+from evalkit import folders, spreadsheets
+from evalkit.errors import ConfigurationError, DataError
 from evalkit.io import cleaners
 from evalkit.io.columns import IDENTIFIERS, KINDS, code_map
 from evalkit.io.ids import ID_PROBLEMS, check_id
@@ -51,7 +52,7 @@ from evalkit.io.scrub import REDACTED, Scrubber
 from evalkit.io.sheets import read_grids, sha256_of
 from evalkit.reference import poverty_lines
 
-__all__ = ["clean", "CleanResult", "RULES", "LOG_COLUMNS", "read_clean_run", "rule_table", "OUTPUT_FILES"]
+__all__ = ["clean", "CleanResult", "RULES", "LOG_COLUMNS", "read_clean_run", "rule_table", "OUTPUT_FILES", "same_key"]
 
 LOG_COLUMNS = ["source_file", "source_sheet", "source_row", "column", "rule", "action", "before", "after", "message"]
 #: The files a cleaning run writes.
@@ -256,24 +257,67 @@ class CleanResult:
     log: pd.DataFrame
     summary: dict[str, object] = field(default_factory=dict)
 
-    def write(self, out: str | os.PathLike[str]) -> list[Path]:
-        """Write the five output files into ``out`` (created if needed); return their paths."""
-        folder = Path(out).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
+    def write(self, out: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+        """Write the five output files into the folder ``out``, all or nothing; return their paths.
+
+        ``out`` may not be, contain or lie inside one of ``inputs`` (the raw exports) or evalkit's source
+        folders; an existing folder is replaced only when it holds a previous cleaning run made with the same
+        key (:attr:`~evalkit.io.pseudonym.PseudonymKey.fingerprint`) and nothing else (see
+        :mod:`evalkit.folders`).
+        """
+        target = Path(out).expanduser()
+        previous = _fingerprint(target)
+        current = self.summary.get("key_fingerprint")
+        if previous and current and previous != current:
+            raise ConfigurationError(
+                f"{target} holds a cleaning run made with another pseudonym key (fingerprint {previous}; this key's "
+                f"is {current}): its pseudonyms would not link to these. Use the same key as before, or write to "
+                "another folder."
+            )
         frames = {
             "members.csv": self.members,
             "households.csv": self.households,
             "quarantine.csv": self.quarantine,
             "cleaning_log.csv": self.log,
         }
-        written = []
-        for name, frame in frames.items():
-            written.append(spreadsheets.write_csv(frame, folder / name))
-        (folder / "summary.json").write_text(
-            json.dumps(self.summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        with folders.writing(
+            target, marker="summary.json", inputs=inputs, listed=lambda _: set(OUTPUT_FILES), command="evalkit clean"
+        ) as staging:
+            for name, frame in frames.items():
+                spreadsheets.write_csv(frame, staging / name)
+            (staging / "summary.json").write_text(
+                json.dumps(self.summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+            )
+        return [target.resolve() / name for name in OUTPUT_FILES]
+
+
+def _fingerprint(folder: Path) -> str | None:
+    """The key fingerprint a cleaning run in ``folder`` recorded (None: no run there, or none recorded)."""
+    try:
+        return json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("key_fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def same_key(previous: str | os.PathLike[str], key: PseudonymKey) -> None:
+    """Refuse ``key`` unless the cleaning run in ``previous`` (an earlier year's) was made with it.
+
+    Raises
+    ------
+    ConfigurationError
+        ``previous`` holds no cleaning run with a recorded key, or another key made it.
+    """
+    recorded = _fingerprint(Path(previous).expanduser())
+    if recorded is None:
+        raise ConfigurationError(
+            f"{previous} holds no cleaning run with a recorded key fingerprint (summary.json); give the folder an "
+            "earlier `evalkit clean` wrote."
         )
-        written.append(folder / "summary.json")
-        return written
+    if recorded != key.fingerprint:
+        raise ConfigurationError(
+            f"the pseudonym key differs from the one that cleaned {previous} (fingerprint {recorded}; this key's is "
+            f"{key.fingerprint}): pseudonyms would not link across years. Use the same key file as before."
+        )
 
 
 def read_clean_run(folder: str | os.PathLike[str]) -> CleanResult:
@@ -486,7 +530,8 @@ def clean(
         book.add_events(col, result.events)
         clean_values[col] = result.values
     if "relation" in clean_values:
-        missing_rel = clean_values["relation"].isna() & rec["relation"].map(lambda v: v is None or str(v).strip() == "")
+        blank = rec["relation"].map(lambda v: v is None or str(v).strip() == "").astype(bool)
+        missing_rel = clean_values["relation"].isna() & blank
         for pos in missing_rel.index[missing_rel]:
             book.add(int(pos), "relation", "required_missing", msg="the relation to the head (与户主关系) is empty")
     if "disabled" in clean_values:
@@ -621,7 +666,8 @@ def clean(
         "checks_not_run": _not_run(data),
         "exit_check": line_info,
         "identifiers_dropped": [c for c in IDENTIFIERS if c in data],
-        "pseudonyms": f"HMAC-SHA256, key from {key.source} (the key itself is never stored)",
+        "pseudonyms": f"HMAC-SHA256 with the key from {key.source} (the key and its file are never recorded)",
+        "key_fingerprint": key.fingerprint,
     }
     if summary["rows_kept"] + summary["rows_quarantined"] != summary["rows_in"]:  # pragma: no cover - invariant
         raise AssertionError("row accounting does not balance")

@@ -65,6 +65,9 @@ _PERSON_WORD = re.compile(
 )
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _DIGITS = re.compile(r"\D")
+_NUMBERISH = re.compile(rf"\+?[\d()]+(?:{_SEP}?[\d()]+)*[Xx]?")
+_NUMBER_RUN = re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEP}?\d)*[Xx]?(?![0-9A-Za-z])")
+_MANY_DIGITS = re.compile(r"(?:\d\D{0,2}){7}")
 
 
 def _plausible_id(match: str) -> bool:
@@ -93,13 +96,19 @@ class Scrubber:
     def __init__(self, names: Iterable[object] = (), *, replacement: str = REDACTED) -> None:
         self.replacement = replacement
         self._short: set[str] = set()  # 2-4 Chinese characters: looked up by position
+        self._numbers: set[str] = set()  # numbers (phones, ID numbers) as digits: looked up by digit run
         self._long: dict[str, set[str]] = {}  # anything else, by its first three characters
         for value in names:
-            text = str(value).strip() if value is not None and not (isinstance(value, float) and value != value) else ""
+            text = _as_text(value)
+            text = text.strip() if text is not None else ""
             if len(text) < 2:
                 continue
             if 2 <= len(text) <= 4 and _CJK_RUN.fullmatch(text):
                 self._short.add(text)
+            elif _NUMBERISH.fullmatch(text):
+                digits = _DIGITS.sub("", text.upper().replace("X", "0"))
+                if len(digits) >= 5:
+                    self._numbers.add(digits)
             elif len(text) >= 3:
                 self._long.setdefault(text[:3], set()).add(text)
 
@@ -113,9 +122,10 @@ class Scrubber:
         return cls(values)
 
     def finds(self, value: object) -> bool:
-        """Whether ``value`` (text, or a number written out) holds an identifier."""
+        """Whether ``value`` (text, or a number written out) holds an identifier written with digits (an ID,
+        phone or card number, or a number of the input's identifier columns)."""
         text = _as_text(value)
-        return text is not None and self(text) != text
+        return text is not None and _MANY_DIGITS.search(text) is not None and self(text) != text
 
     def __call__(self, text: object) -> object:
         """``text`` with every identifier replaced; non-text values are returned as they are."""
@@ -137,9 +147,13 @@ class Scrubber:
 
     def _known(self, text: str) -> str:
         """Replace the known values, longest first at each position, in one scan."""
-        if not self._short and not self._long:
+        if not self._short and not self._long and not self._numbers:
             return text
         spans: list[tuple[int, int]] = []
+        if self._numbers:
+            for run in _NUMBER_RUN.finditer(text):
+                if _DIGITS.sub("", run.group().upper().replace("X", "0")) in self._numbers:
+                    spans.append(run.span())
         if self._long:
             for i in range(len(text) - 2):
                 for word in self._long.get(text[i : i + 3], ()):

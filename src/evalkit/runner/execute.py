@@ -42,8 +42,10 @@ def execute_one(
     parameters: dict[str, object],
     kernel: str,
     timeout: int,
+    cwd: str | None = None,
 ) -> dict[str, object]:
-    """Run ``source`` into ``executed`` with ``parameters``; never raises.
+    """Run ``source`` into ``executed`` with ``parameters``, the kernel working in ``cwd`` (default: the
+    notebook's folder); never raises.
 
     Returns a record with ``status`` ('ok' or 'failed'), timings, and for a
     failure the failing cell (index in the executed notebook, execution count,
@@ -70,7 +72,7 @@ def execute_one(
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
-            cwd=str(Path(source).parent),
+            cwd=cwd or str(Path(source).parent),
         )
     except PapermillExecutionError as exc:
         record.update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -62,17 +63,20 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, relative_to: Path | None) -> str:
+    """A path as the manifest records it: relative to the project when inside it, else to ``relative_to``
+    (the output folder); never absolute."""
+    path = path.resolve()
     try:
-        return str(path.resolve().relative_to(paths.project_root()))
+        return str(path.relative_to(paths.project_root()))
     except ValueError:
-        return str(path.resolve())
+        return os.path.relpath(path, relative_to) if relative_to is not None else path.name
 
 
-def input_hashes(files: list[Path]) -> list[dict[str, object]]:
-    """SHA-256 and size of each input file, sorted by path."""
+def input_hashes(files: list[Path], *, relative_to: Path | None = None) -> list[dict[str, object]]:
+    """SHA-256 and size of each input file, sorted by path (paths as :func:`_display` writes them)."""
     return [
-        {"path": _display(f), "sha256": sha256_file(f), "bytes": f.stat().st_size}
+        {"path": _display(f, relative_to), "sha256": sha256_file(f), "bytes": f.stat().st_size}
         for f in sorted({f.resolve() for f in files if f.is_file()})
     ]
 
@@ -114,5 +118,9 @@ def write_manifest(path: Path, manifest: dict[str, object]) -> Path:
 
 
 def environment_summary() -> dict[str, str]:
-    """Interpreter and platform of the run."""
-    return {"executable": sys.executable, "platform": platform.platform()}
+    """Interpreter and platform of the run (no paths)."""
+    return {
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "in_virtual_environment": sys.prefix != sys.base_prefix,
+    }

@@ -1,26 +1,36 @@
-"""The annual evaluation: every notebook, in parallel, with a manifest.
+"""The annual evaluation: every notebook, in parallel, with a manifest, written all or nothing.
 
-:func:`run` validates all parameters of all notebooks before running any, then
-executes each notebook through papermill in its own process (and kernel),
-exports it to HTML, and writes ``manifest.json``. A failing notebook does not
-stop the others; the result says which notebook and which cell failed.
+:func:`run` validates all parameters of all notebooks before running any (a parameter that names a file or
+folder is checked to exist), then executes each notebook through papermill in its own process (and
+kernel), exports it to HTML, and writes ``manifest.json``. A failing notebook does not stop the others; the
+result says which notebook and which cell failed.
+
+The output folder is written through :func:`evalkit.folders.writing`: one run at a time (a lock), into a
+hidden folder beside the target that replaces it only when every notebook succeeded, so an interrupt, a
+kill or a full disk leaves the previous complete output as it was. A run in which a notebook failed is kept
+beside it as ``<year>.failed``. ``--only`` either completes the existing folder (the other notebooks' outputs
+are carried over when they ran with the same year, parameters and inputs) or is refused. Outputs name paths
+relative to the output folder only: parameters naming a file or folder are passed relative to it, the
+kernels run in it, and the executed notebooks and the manifest are written without absolute paths.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit import __version__, paths
+from evalkit import __version__, folders, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
-from evalkit.params import notebook_parameters, validate
+from evalkit.params import notebook_parameters, path_parameters, validate
 from evalkit.published import latest_year
 from evalkit.report.outputs import METRICS_FILE, read_metrics
 from evalkit.runner.execute import execute_one, utc_now
@@ -35,6 +45,7 @@ DEFAULT_KERNEL = "evalkit"
 #: Per-cell timeout in seconds.
 DEFAULT_TIMEOUT = 600
 _PATTERN = "[0-9][0-9]_*.ipynb"
+_MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -128,17 +139,109 @@ def _metrics_or_none(folder: Path) -> dict[str, int | float] | None:
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _start_worker(threads: int) -> None:
-    """Each worker (and the kernels it starts, which inherit its environment) uses its share of the cores:
-    ``jobs`` kernels each running a BLAS pool as wide as the machine would fight over the same cores.
-    A value the user set is kept."""
+def _one_blas_thread() -> None:
+    """One BLAS thread per kernel (a value the user set is kept): results do not depend on ``--jobs`` (a sum
+    split over more threads is added in another order), and kernels do not fight over the cores."""
     for name in _THREAD_VARIABLES:
-        os.environ.setdefault(name, str(threads))
+        os.environ.setdefault(name, "1")
+
+
+def _start_worker() -> None:
+    """Prepare a worker process (and the kernels it starts, which inherit its environment): one BLAS thread
+    per kernel, and the worker dies with the runner (Linux: the parent-death signal), so a killed run leaves
+    no process writing; its kernels follow, since a kernel exits when its parent does."""
+    _one_blas_thread()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover - a libc without prctl
+            pass
     # papermill imports nbformat, which imports jsonschema, which compiles 38 IRI grammars at import when
     # rfc3987-syntax is installed (4 s here). nbformat validates without format checks, so nothing in a
     # worker uses them: the import is declined in the workers only (jsonschema expects it may be missing).
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import papermill  # noqa: F401  (imported while the other workers start, not at the first notebook)
+
+
+def _listed(folder: Path) -> set[str] | None:
+    """The files a previous run's manifest says it wrote (None for a manifest that does not list them)."""
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    files = manifest.get("files")
+    return set(files) if isinstance(files, list) else None
+
+
+def _resolve_paths(extra: dict[str, object], sources: list[Path], cwd: Path) -> dict[str, Path]:
+    """Absolute paths of the parameters that name a file or folder (relative ones are read from ``cwd``)."""
+    named: dict[str, Path] = {}
+    for source in sources:
+        for name in path_parameters(source.stem):
+            value = extra.get(name)
+            if isinstance(value, str) and value:
+                named[name] = (cwd / Path(value).expanduser()).resolve()
+    return named
+
+
+def _relative(path: Path, start: Path) -> str:
+    return os.path.relpath(path, start)
+
+
+def _scrub_paths(text: str, places: dict[str, str]) -> str:
+    """``text`` with every absolute path of ``places`` (longest first) replaced by its stand-in."""
+    for place, stand_in in sorted(places.items(), key=lambda item: -len(item[0])):
+        text = text.replace(place, stand_in)
+    return text
+
+
+def _relativize(notebook: Path, places: dict[str, str]) -> None:
+    """Remove absolute paths from an executed notebook (papermill's metadata, tracebacks, warnings)."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    meta = data.get("metadata", {}).get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = Path(meta[key]).name
+    notebook.write_text(_scrub_paths(json.dumps(data, ensure_ascii=False, indent=1), places) + "\n", encoding="utf-8")
+
+
+def _carry_over(
+    previous: Path, staging: Path, planned: list[NotebookRun], all_values: dict[str, dict[str, object]], year: int
+) -> list[dict[str, object]]:
+    """With ``--only``: the other notebooks' outputs of the run in ``previous``, when it was the same year and
+    they ran with the parameters this run would give them; else :class:`ParameterError`."""
+    if not (previous / _MANIFEST).is_file():
+        return []
+    manifest = json.loads((previous / _MANIFEST).read_text(encoding="utf-8"))
+    rerun = {nb.name for nb in planned}
+    kept = [n for n in manifest.get("notebooks", []) if n.get("name") not in rerun]
+    problems = []
+    if manifest.get("year") != year:
+        problems.append(f"it is a run for {manifest.get('year')}, not {year}")
+    for entry in kept:
+        expected = all_values.get(entry["name"])
+        if expected is None:
+            problems.append(f"its notebook {entry['name']} is not in this run's notebook folder")
+        elif entry.get("parameters") != expected:
+            problems.append(f"{entry['name']} ran there with other parameters ({entry.get('parameters')})")
+        elif entry.get("status") != "ok":
+            problems.append(f"{entry['name']} failed there")
+    if problems:
+        raise ParameterError(
+            f"--only would leave {previous} mixing runs: "
+            + "; ".join(problems)
+            + ". Run every notebook, or write to another --out."
+        )
+    for entry in kept:
+        for name in (f"{entry['name']}.ipynb", f"{entry['name']}.html", entry["name"]):
+            source = previous / name
+            if source.is_dir():
+                shutil.copytree(source, staging / name)
+            elif source.is_file():
+                shutil.copy2(source, staging / name)
+    return kept
 
 
 def run(
@@ -166,7 +269,8 @@ def run(
     notebooks_dir, only
         Where the notebooks are, and optionally which of them to run.
     params
-        Extra parameters for every notebook (e.g. ``{"lang": "zh"}``).
+        Extra parameters for every notebook (e.g. ``{"lang": "zh"}``); those naming a file or folder may be
+        relative to the current folder.
     data_dir
         Data folder passed to the notebooks (empty: the embedded data).
     kernel, timeout
@@ -175,7 +279,9 @@ def run(
     Raises
     ------
     ParameterError
-        Before anything runs, listing every unknown or ill-typed parameter.
+        Before anything runs, listing every unknown or ill-typed parameter and every missing file or folder.
+    OutputFolderError
+        The output folder would overwrite an input or foreign files, or another run is writing it.
     """
     if jobs is not None and jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}.")
@@ -183,99 +289,152 @@ def run(
         raise ParameterError(f"timeout must be at least 1 second, got {timeout}.")
     started_at = utc_now()
     start = time.perf_counter()
+    cwd = Path.cwd()
+    data_root = paths.data_dir(data_dir or None)  # a missing folder is refused here
     year = latest_year(data_dir or None) if year is None else year
-    out_dir = Path(out).expanduser().resolve() if out else paths.year_output_dir(year)
+    out_dir = folders.check_target(out if out else paths.year_output_dir(year))
+    every = discover(Path(notebooks_dir) if notebooks_dir else None)
     sources = discover(Path(notebooks_dir) if notebooks_dir else None, only)
     extra = dict(params or {})
+    named = _resolve_paths(extra, every, cwd)
+    if data_dir:
+        named["data_dir"] = data_root
 
-    planned: list[NotebookRun] = []
     problems: list[str] = []
-    declared_by = {source: notebook_parameters(source) for source in sources}
-    known = sorted({name for declared in declared_by.values() for name in declared})
+    declared_by = {source: notebook_parameters(source) for source in every}
+    known = sorted({name for source in sources for name in declared_by[source]})
     for name in extra:
         if name not in known:
             problems.append(f"unknown parameter {name!r}: no notebook run here takes it; they take: {', '.join(known)}")
-    for source in sources:
+    all_values: dict[str, dict[str, object]] = {}
+    checks: dict[str, dict[str, object]] = {}
+    for source in every:
         declared = declared_by[source]
-        # an extra parameter goes to the notebooks that declare it
         values: dict[str, object] = {"year": year, **{k: v for k, v in extra.items() if k in declared}}
-        if data_dir:
-            values["data_dir"] = str(Path(data_dir).expanduser().resolve())
-        nb_out = out_dir / source.stem
-        values["out_dir"] = str(nb_out)
-        problems += validate(source.stem, declared, values, data_dir=data_dir or None)
-        planned.append(
-            NotebookRun(
-                name=source.stem,
-                source=source,
-                executed=out_dir / f"{source.stem}.ipynb",
-                html=out_dir / f"{source.stem}.html",
-                out_dir=nb_out,
-                parameters=values,
-            )
-        )
+        values.update({k: _relative(v, out_dir) for k, v in named.items() if k in declared})
+        values["out_dir"] = source.stem
+        all_values[source.stem] = values
+        checks[source.stem] = {
+            **values,
+            **{k: str(v) for k, v in named.items() if k in declared},  # checked where the user named them
+        }
+    for source in sources:
+        problems += validate(source.stem, declared_by[source], checks[source.stem], data_dir=data_dir or None)
     if problems:
         raise ParameterError("parameters rejected before any notebook ran:\n  " + "\n  ".join(problems))
     _check_kernel(kernel)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for nb in planned:  # a rerun replaces exactly what this runner wrote for each notebook
-        shutil.rmtree(nb.out_dir, ignore_errors=True)
-        for stale in (nb.executed, nb.html):
-            stale.unlink(missing_ok=True)
-        nb.out_dir.mkdir(parents=True)
-
+    inputs = [p for p in named.values()]
+    places = {str(out_dir.parent): "..", str(paths.project_root()): ".", sys.prefix: "<python>"}
+    places.update({str(Path.home()): "~"})
     cores = os.cpu_count() or 1
-    workers = max(1, min(jobs or cores, len(planned)))
-    log.info("running %d notebook(s) for %d with %d worker(s) into %s", len(planned), year, workers, out_dir)
-    context = multiprocessing.get_context("spawn")
-    threads = max(1, cores // workers)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(threads,)
-    ) as pool:
-        futures = {
-            nb.name: pool.submit(
-                execute_one, str(nb.source), str(nb.executed), str(nb.html), nb.parameters, kernel, timeout
+    workers = max(1, min(jobs or cores, len(sources)))
+    with folders.writing(
+        out_dir, marker=_MANIFEST, inputs=inputs, listed=_listed, command=f"evalkit run {year}"
+    ) as staging:
+        places[str(staging)] = "."
+        planned = [
+            NotebookRun(
+                name=source.stem,
+                source=source,
+                executed=staging / f"{source.stem}.ipynb",
+                html=staging / f"{source.stem}.html",
+                out_dir=staging / source.stem,
+                parameters=all_values[source.stem],
             )
-            for nb in planned
-        }
+            for source in sources
+        ]
+        carried = _carry_over(out_dir, staging, planned, all_values, year) if only else []
         for nb in planned:
-            nb.record = futures[nb.name].result()
-            if nb.ok:
-                log.info("%s: ok (%.1f s)", nb.name, nb.record["wall_seconds"])
-            else:
-                log.error(nb.describe_failure())
+            nb.out_dir.mkdir(parents=True)
+        log.info("running %d notebook(s) for %d with %d worker(s) into %s", len(planned), year, workers, out_dir)
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+        try:
+            futures = {
+                nb.name: pool.submit(
+                    execute_one,
+                    str(nb.source),
+                    str(nb.executed),
+                    str(nb.html),
+                    nb.parameters,
+                    kernel,
+                    timeout,
+                    str(staging),
+                )
+                for nb in planned
+            }
+            for nb in planned:
+                nb.record = futures[nb.name].result()
+                if nb.ok:
+                    log.info("%s: ok (%.1f s)", nb.name, nb.record["wall_seconds"])
+                else:
+                    log.error(nb.describe_failure())
+        except BaseException:  # an interrupt or an error: stop every worker now (their kernels follow)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
-    wall = round(time.perf_counter() - start, 3)
-    data_root = paths.data_dir(data_dir or None)
-    manifest = {
-        "evalkit_version": __version__,
-        "year": year,
-        "out_dir": str(out_dir),
-        "started_at": started_at,
-        "finished_at": utc_now(),
-        "wall_seconds": wall,
-        "jobs": workers,
-        "kernel": kernel,
-        "cell_timeout_seconds": timeout,
-        "status": "ok" if all(nb.ok for nb in planned) else "failed",
-        "git": git_state(),
-        "environment": environment_summary(),
-        "packages": package_versions(),
-        "inputs": input_hashes([p for p in data_root.rglob("*") if p.is_file()] + [nb.source for nb in planned]),
-        "notebooks": [
+        for nb in planned:
+            for file in (nb.executed, nb.html):
+                if file.is_file():
+                    if file.suffix == ".ipynb":
+                        _relativize(file, places)
+                    else:
+                        file.write_text(_scrub_paths(file.read_text(encoding="utf-8"), places), encoding="utf-8")
+        wall = round(time.perf_counter() - start, 3)
+        entries = [
             {
                 "name": nb.name,
-                "source": str(nb.source),
-                "executed": str(nb.executed),
-                "html": str(nb.html),
-                "out_dir": str(nb.out_dir),
+                "source": _display_source(nb.source),
+                "executed": nb.executed.name,
+                "html": nb.html.name,
+                "out_dir": nb.out_dir.name,
                 "parameters": nb.parameters,
-                **nb.record,
+                **{k: _scrub_paths(v, places) if isinstance(v, str) else v for k, v in nb.record.items()},
                 "metrics": _metrics_or_none(nb.out_dir),
             }
             for nb in planned
-        ],
-    }
-    manifest_path = write_manifest(out_dir / "manifest.json", manifest)
-    return RunResult(year=year, out_dir=out_dir, manifest_path=manifest_path, notebooks=planned, wall_seconds=wall)
+        ]
+        ok = all(nb.ok for nb in planned)
+        manifest = {
+            "evalkit_version": __version__,
+            "year": year,
+            "started_at": started_at,
+            "finished_at": utc_now(),
+            "wall_seconds": wall,
+            "jobs": workers,
+            "kernel": kernel,
+            "cell_timeout_seconds": timeout,
+            "status": "ok" if ok else "failed",
+            "git": git_state(),
+            "environment": environment_summary(),
+            "packages": package_versions(),
+            "inputs": input_hashes(
+                [p for p in data_root.rglob("*") if p.is_file()]
+                + [nb.source for nb in planned]
+                + [f for place in named.values() for f in ([place] if place.is_file() else place.rglob("*"))],
+                relative_to=out_dir,
+            ),
+            "notebooks": sorted([*carried, *entries], key=lambda n: n["name"]),
+        }
+        files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+        manifest["files"] = sorted([*files, _MANIFEST])
+        write_manifest(staging / _MANIFEST, manifest)
+        final = out_dir
+        if not ok:
+            final = folders.move_aside(
+                staging, out_dir.parent / f"{out_dir.name}.failed", marker=_MANIFEST, listed=_listed
+            )
+    for nb in planned:
+        nb.executed, nb.html, nb.out_dir = (final / nb.executed.name, final / nb.html.name, final / nb.out_dir.name)
+    return RunResult(year=year, out_dir=final, manifest_path=final / _MANIFEST, notebooks=planned, wall_seconds=wall)
+
+
+def _display_source(source: Path) -> str:
+    try:
+        return str(source.resolve().relative_to(paths.project_root()))
+    except ValueError:
+        return source.name

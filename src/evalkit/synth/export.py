@@ -30,6 +30,7 @@ from evalkit.reference import poverty_causes
 
 __all__ = [
     "messy_export",
+    "export_csv",
     "clean_synthetic_export",
     "planted_vs_found",
     "ExportFaults",
@@ -204,6 +205,34 @@ def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: in
     return out.sort_values(
         ["township_id", "village", "household_id", "_head"], ascending=[True, True, True, False], kind="stable"
     )
+
+
+def export_csv(
+    county: dict[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    seed: int = 20190901,
+    year: int = 2018,
+    copies: int = 1,
+) -> pd.DataFrame:
+    """Write the synthetic registry as a plain CSV export (Chinese headers, no planted faults), ``copies``
+    times over with new household numbers and new invented identifiers in each copy (a large registry with
+    varied names, for benchmarks); return the rows written, identifiers included (keep them out of outputs).
+    """
+    parts = []
+    for copy in range(copies):
+        rng = np.random.default_rng([seed, 5, copy])
+        part = _records(county, rng, year).drop(columns=["township_id", "_head"])
+        if copy:
+            part["household_id"] = part["household_id"].str[:6] + f"{copy:02d}" + part["household_id"].str[8:]
+            part["person_id"] = part["person_id"].str[:6] + f"{copy:02d}" + part["person_id"].str[8:]
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    heads = {src: head for _, head, src in EXPORT_HEADER}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows[[src for _, _, src in EXPORT_HEADER]].rename(columns=heads).to_csv(target, index=False, encoding="utf-8")
+    return rows
 
 
 def messy_export(
