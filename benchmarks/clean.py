@@ -13,6 +13,7 @@ Run: ``.venv/bin/python benchmarks/clean.py [--copies 25]``.
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -65,8 +66,14 @@ def main() -> None:
         )
         blob = "\n".join(p.read_text(encoding="utf-8-sig") for p in (folder / "out").iterdir())
         secrets_ = set(rows["id_number"]) | set(rows["phone"])
-        leaked = sum(1 for v in secrets_ if v in blob)
-        print(f"identifiers (ID numbers, phones) found in the outputs: {leaked}")
+        # one pass over the outputs: every 11- and 18-character window of each run of digits against the set
+        # (not every secret searched for in the text), and every run of Chinese characters against the names
+        windows = {
+            r[i : i + n] for r in re.findall(r"[0-9Xx]{11,}", blob) for n in (11, 18) for i in range(len(r) - n + 1)
+        }
+        leaked = len(secrets_ & windows)
+        named = len(set(rows["name"]) & set(re.findall("[\u3400-\u9fff]+", blob)))
+        print(f"identifiers found in the outputs: {leaked} ID numbers or phones, {named} names standing alone")
         names = sorted(set(rows["name"]))
         cells = [c for c in result.log["message"].astype(str)][: args.sample]
         cells = [f"{c}; 联系人{names[i % len(names)]}" for i, c in enumerate(cells)]  # a name in every cell

@@ -178,10 +178,59 @@ def test_no_identifier_reaches_any_output_of_cleaning_and_evaluation(annual_run)
     assert metrics["rows_in"] == summary["rows_in"] and metrics["synthetic"] == 0
     texts = [cleaned.stdout, cleaned.stderr, run.stdout, run.stderr]
     for folder in (annual_run.clean_dir, annual_run.out):
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix != ".png":
-                texts.append(path.read_bytes().decode("utf-8", errors="ignore"))
+        texts.extend(_written(folder).values())
     assert _leaked(secrets_, "\n".join(texts)) == []
+
+
+def _written(folder: Path) -> dict[Path, str]:
+    return {
+        p: p.read_bytes().decode("utf-8", errors="ignore")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".png"
+    }
+
+
+def test_no_output_names_an_absolute_path(annual_run, repo_root) -> None:
+    """Reports, executed notebooks, manifests, tables and the cleaning run name paths relative to their
+    folder only: not the machine's folders, the project's, the interpreter's or the user's."""
+    import sys
+
+    places = {str(annual_run.out.parents[1]), str(repo_root), sys.prefix, sys.base_prefix, str(Path.home())}
+    places |= {str(Path(p).resolve()) for p in places}
+    for folder in (annual_run.out, annual_run.clean_dir):
+        for path, text in _written(folder).items():
+            named = sorted(place for place in places if place in text)
+            assert not named, f"{path.relative_to(folder.parent)} names {named}"
+
+
+def test_published_village_tables_show_no_small_counts(annual_run) -> None:
+    """Every table of the report at village level shows no count from 1 to 4 (the default ``min_count``);
+    tables listing households or persons per village are written apart, under internal/, and the reports
+    show nothing of them."""
+    village_tables = 0
+    for table in sorted(annual_run.out.glob("*/tables/*.csv")):
+        frame = report.read_table(table.parents[1], table.stem)
+        if "Village" not in frame.columns:
+            continue
+        village_tables += 1
+        counts = [c for c in frame.columns if re.search("household|person|borrower", c, re.I)]
+        counts = [c for c in counts if not re.search("share|%|mean", c, re.I)]  # rates and means of counts
+        assert counts, f"{table}: no count column recognised among {frame.columns.tolist()}"
+        for column in counts:
+            values = frame[column]
+            small = values.loc[(values > 0) & (values < 5)]
+            assert small.empty, f"{table.parent.parent.name}/{table.name}: {column} shows {small.tolist()[:5]}"
+    assert village_tables >= 4
+    internal = sorted(str(p.relative_to(annual_run.out)) for p in annual_run.out.glob("*/internal/*.csv"))
+    assert internal == [
+        "00_data_quality/internal/by_village.csv",
+        "00_data_quality/internal/quarantine_sample.csv",
+        "05_exit_assessment/internal/results_template.csv",
+        "05_exit_assessment/internal/visit_list.csv",
+    ]
+    visit = report.read_table(annual_run.out / "05_exit_assessment", "visit_list", internal=True)
+    report_html = (annual_run.out / "05_exit_assessment.html").read_text(encoding="utf-8")
+    assert len(visit) > 100 and not any(key in report_html for key in visit.iloc[:, 2])
 
 
 def _identifiers_of(export: Path) -> set[str]:

@@ -453,9 +453,12 @@ def test_no_identifier_in_any_output(tmp_path) -> None:
 
 
 def test_summary_is_json_with_the_row_accounting(tmp_path) -> None:
-    result = run(fx.write_csv(tmp_path / "e.csv", fx.HEADER, fx.base_rows()))
+    rows = fx.base_rows()
+    blank = [""] * len(fx.HEADER)
+    result = run(fx.write_csv(tmp_path / "e.csv", fx.HEADER, [*rows[:4], blank, blank, *rows[4:]]))
     result.write(tmp_path / "out")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["blank_rows_skipped"] == 2 and summary["files"][0]["sheets"][0]["blank_rows"] == 2
     assert {k: summary[k] for k in ("rows_in", "rows_kept", "rows_corrected", "rows_quarantined")} == {
         "rows_in": 9,
         "rows_kept": 9,
@@ -465,3 +468,45 @@ def test_summary_is_json_with_the_row_accounting(tmp_path) -> None:
     assert summary["identifiers_dropped"] == ["name", "id_number", "phone"]
     members = pd.read_csv(tmp_path / "out" / "members.csv")
     assert not {"name", "id_number", "phone", "household_id", "person_id"} & set(members.columns)
+
+
+def test_limits_protected_and_hidden_sheets(tmp_path, monkeypatch) -> None:
+    """A workbook that would unpack beyond the limits is refused before it is unpacked; a password-protected
+    one is named as such; a hidden sheet is read and said to be hidden."""
+    import zipfile
+
+    from evalkit.io import sheets
+
+    rows = fx.typed(fx.base_rows())
+    sheets_ = {"户信息": [fx.HEADER, *rows[:5]], "隐藏": [fx.HEADER, *rows[5:]], "说明": [["本表由村级填报"]]}
+    book = fx.write_xlsx(tmp_path / "e.xlsx", sheets_)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    wb["隐藏"].sheet_state = "hidden"
+    wb["说明"].sheet_state = "hidden"
+    wb.save(book)
+    result = run(book)
+    assert [s["hidden"] for s in result.summary["files"][0]["sheets"]] == [False, True]
+    from evalkit.evaluations.data_quality import by_source
+
+    shown = by_source(result)  # the data-quality report says which sheets were hidden, and which skipped
+    assert shown["sheet"].tolist() == ["sheet-1", "sheet-2", "sheet-3"]
+    assert shown["hidden_sheet"].tolist() == [False, True, True] and shown["rows_in"].tolist()[:2] == [5, 4]
+    assert shown["sheet_skipped"].tolist() == ["", "", "no registry header found"]
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<a>" + b"A" * (40 * 2**20) + b"</a>")
+    with pytest.raises(DataError, match="far more than a registry export compresses"):
+        run(bomb)
+    monkeypatch.setattr(sheets, "MAX_UNPACKED_BYTES", 2**20)
+    with pytest.raises(DataError, match="unpacks to 40 MiB, more than the 1 MiB"):
+        run(bomb)
+    protected = tmp_path / "locked.xlsx"  # an encrypted workbook is an OLE container holding EncryptedPackage
+    protected.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(DataError, match="protected by a password"):
+        run(protected)
+    long_cell = [list(r) for r in fx.base_rows()]
+    long_cell[0][fx.col("行政村")] = "村" * 40_000
+    with pytest.raises(DataError, match="longer than Excel allows"):
+        run(fx.write_csv(tmp_path / "long.csv", fx.HEADER, long_cell))

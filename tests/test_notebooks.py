@@ -135,7 +135,8 @@ def test_data_quality_report_rejects_a_folder_that_is_not_a_cleaning_run(tmp_pat
 
 @pytest.mark.slow
 def test_exit_assessment_on_the_synthetic_survey(tmp_path) -> None:
-    out = _execute("05_exit_assessment", tmp_path, year=2018, lang="zh", icc=0.02)
+    out = tmp_path / "05"
+    ns = run_notebook("05_exit_assessment", out, year=2018, lang="zh", icc=0.02)
     metrics = report.read_metrics(out)
     for name in ("wrong_exit_rate", "missed_rate", "composite_incidence", "approval_rate"):
         assert metrics[f"{name}_ci_low"] <= metrics[name] <= metrics[f"{name}_ci_high"]
@@ -144,8 +145,12 @@ def test_exit_assessment_on_the_synthetic_survey(tmp_path) -> None:
     assert metrics["approval_rate_p_below_threshold"] < 0.01 and metrics["approval_rate_passes"] == 1
     assert metrics["plan_villages"] == 59 and metrics["plan_households"] == 59 * 25  # icc 0.02: design effect 1.48
     assert abs(metrics["plan_simulated_power"] - 0.8) < 0.03
-    visit = report.read_table(out, "visit_list")
+    visit = report.read_table(out, "visit_list", internal=True)
     assert visit.columns.tolist()[:3] == ["乡镇", "村", "户(假名)"] and visit["户(假名)"].str.match(r"^H\d{5}$").all()
+    # a list of households is for the field team: written apart, never in the published tables or shown
+    assert not (out / "tables" / "visit_list.csv").exists()
+    section = ns["ev"].visit_list()
+    assert "visit_list" in section.internal and visit["户(假名)"].iloc[0] not in section._repr_html_()
 
 
 @pytest.mark.slow
@@ -170,10 +175,7 @@ def test_exit_assessment_on_entered_results(tmp_path) -> None:
     assert metrics["synthetic"] == 0 and "wrong_exit_rate_true" not in metrics
     for name in ("wrong_exit_rate", "missed_rate", "composite_incidence", "approval_rate"):
         assert metrics[name] == default[name]
-    template = report.read_table(
-        out,
-        "results_template",
-    )
+    template = report.read_table(out, "results_template", internal=True)
     assert {"meets_exit_criteria", "approves", "income_pc_2018"} <= set(template.columns)
 
 
@@ -257,4 +259,10 @@ def test_return_to_poverty_notebook(tmp_path) -> None:
     assert metrics["risk_model_auc_out_of_time"] > 0.9 and metrics["return_auc_out_of_time"] > 0.8
     assert {"screened_households_2017", "risk_model_auc_out_of_time_2017"} <= set(metrics)
     villages = report.read_table(out, "by_village")
-    assert "户(假名)" not in villages.columns and villages["小数抑制(少于5)"].any()
+    assert "户(假名)" not in villages.columns and villages["小数抑制"].any()
+    assert villages.columns[:2].tolist() == ["乡镇", "村"]
+    shown = villages["户数"].dropna()
+    assert ((shown == 0) | (shown >= 5)).all()
+    # no township with a single blank village: its published total would give the blank away
+    blanks = villages.groupby("乡镇")["小数抑制"].sum()
+    assert not (blanks == 1).any() or villages.groupby("乡镇").size()[blanks == 1].eq(1).all()

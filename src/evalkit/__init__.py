@@ -4,7 +4,7 @@ Every module below is reachable as ``evalkit.<name>`` (``evalkit.impact.did``, `
 each is imported on first use, so that ``import evalkit`` stays cheap in worker processes. The floors,
 lowest first (each imports only from the floors below it; a test holds the code to it):
 
-* ground: ``paths``, ``errors``, ``labels``, ``validation``, ``results``, ``spreadsheets``, ``folders``;
+* ground: ``paths``, ``errors``, ``labels``, ``validation``, ``results``, ``spreadsheets``, ``folders``, ``disclosure``;
 * data access: ``published``, ``reference``, ``datasets``;
 * reading: ``io`` (exports in, cleaning, de-identification);
 * methods: ``indicators``, ``impact``, ``assessment``, ``risk``, ``programs``, ``sampling``, ``crosscheck``,
@@ -38,6 +38,7 @@ _SUBMODULES = {
     "results",
     "spreadsheets",
     "folders",
+    "disclosure",
     # data access
     "published",
     "reference",

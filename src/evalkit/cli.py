@@ -7,6 +7,7 @@ traceback). Subcommands import what they need when they run, so ``evalkit --help
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -272,6 +273,10 @@ def _cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Failures of the machine rather than of the input: a full disk or quota, a read-only or forbidden folder.
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``evalkit`` command."""
     logging.basicConfig(level=logging.INFO, format="evalkit: %(message)s", stream=sys.stderr)
@@ -297,6 +302,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evalkit: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _WRITE_FAILURES:
+            raise
+        from evalkit.io.scrub import Scrubber
+
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"evalkit: error: could not write{Scrubber()(where)}: {exc.strerror}. Nothing was replaced: the previous "
+            "output (if any) is as it was. Free space or choose another output folder, then run again.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

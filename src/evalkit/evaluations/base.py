@@ -12,7 +12,7 @@ subclasses have one method per notebook section returning a :class:`~evalkit.rep
 
 >>> from dataclasses import fields
 >>> [f.name for f in fields(Spec)]
-['year', 'lang', 'data_dir', 'out_dir']
+['year', 'lang', 'data_dir', 'out_dir', 'min_count']
 >>> Spec().lang, Spec(year=2016).year
 ('en', 2016)
 """
@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from evalkit import datasets, published, report
+from evalkit import datasets, disclosure, published, report
 from evalkit.labels import Lang
 
 __all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind"]
@@ -87,6 +87,11 @@ class Spec:
     lang: Lang = param("en", "language of labels and table headers: en or zh")
     data_dir: str = param("", "data folder; empty means the embedded data", kind="data_dir")
     out_dir: str = param("", "output folder; empty means outputs/YEAR/NOTEBOOK")
+    min_count: int = param(
+        5,
+        "published counts of households or persons below this (but above 0) are suppressed",
+        check=(lambda v: v >= 1, "at least 1 (smallest count published)"),
+    )
 
     #: the notebook these parameters belong to (its file name without ``.ipynb``)
     NOTEBOOK: ClassVar[str] = ""
@@ -129,6 +134,22 @@ class Evaluation:
     def notice(self) -> str:
         """What the data is, in one line (the SYNTHETIC notice for the embedded county)."""
         return datasets.SYNTHETIC_NOTICE if self.synthetic else f"data from {self.p.data_dir}"
+
+    def suppress_villages(
+        self, table: pd.DataFrame, counts: list[str], *, derived: tuple[str, ...] | list[str] = ()
+    ) -> pd.DataFrame:
+        """A village table as the report publishes it: its township beside each village, counts from 1 to
+        ``min_count - 1`` and what derives from them blanked, and a second cell in any township with only
+        one blank (the report publishes township totals): :func:`evalkit.disclosure.suppress`."""
+        if "township_id" not in table.columns:
+            towns = self.county["villages"][["village_id", "township_id"]]
+            table = table.merge(towns, on="village_id", how="left", validate="many_to_one")
+            order = list(table.columns[:-1])
+            order.insert(order.index("village_id"), "township_id")
+            table = table[order]
+        return disclosure.suppress(
+            table, counts, min_count=self.p.min_count, derived=list(derived), within=["township_id"]
+        )
 
     def section(self) -> report.Section:
         """A new, empty section in the notebook's language."""

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from evalkit import plots, programs, published, report
+from evalkit import disclosure, plots, programs, published, report
 from evalkit.crosscheck import registry_figures
 from evalkit.evaluations.base import Evaluation, Spec, year_param
 
@@ -159,8 +159,12 @@ class Coverage(Evaluation):
         """Households by the combination of programs received (top 15 drawn), and by how many."""
         s = self.section()
         combos = programs.combinations(self.matrix)
-        s.table("combinations", combos, show=False)
-        s.figure("combinations", plots.upset_figure(combos, top=15, lang=self.p.lang))
+        large = combos.loc[combos["households"] >= self.p.min_count]
+        pooled = disclosure.pool_small(
+            combos, "households", "programs", min_count=self.p.min_count, label="(combinations of fewer households)"
+        )
+        s.table("combinations", pooled, show=False)
+        s.figure("combinations", plots.upset_figure(large, top=15, lang=self.p.lang))
         counts = self.matrix["programs_received"].value_counts().sort_index()
         s.show(counts.rename_axis("size").reset_index(name="households"))
         return s
@@ -191,9 +195,11 @@ class Coverage(Evaluation):
         """Villages named for projects against their households' exit timing."""
         s = self.section()
         villages = village_projects(self.county, published.named_lists(self.data_dir))
+        summary_source = villages
+        villages = self.suppress_villages(villages, ["registered_households"], derived=["mean_exit_year"])
         s.table("village_projects", villages, show=False)
         summary = (
-            villages.groupby("named_for_project")
+            summary_source.groupby("named_for_project")
             .agg(
                 villages=("village_id", "size"),
                 registered_households=("registered_households", "sum"),

@@ -70,8 +70,27 @@ def accounting(result: CleanResult) -> pd.DataFrame:
     return frame
 
 
+_SOURCE_COLUMNS = [
+    "file",
+    "sheet",
+    "encoding",
+    "header_rows",
+    "rows_in",
+    "rows_kept",
+    "rows_corrected",
+    "rows_quarantined",
+    "rows_flagged",
+    "blank_rows_skipped",
+    "columns_ignored",
+    "hidden_sheet",
+    "sheet_skipped",
+]
+
+
 def by_source(result: CleanResult) -> pd.DataFrame:
-    """Per file and sheet: header rows, rows in, kept, corrected, quarantined, flagged, blank rows, columns ignored."""
+    """Per file and sheet: header rows, rows in, kept, corrected, quarantined, flagged, blank rows, columns
+    ignored, whether the sheet is hidden in the workbook; sheets skipped (empty, or no registry header) with
+    the reason."""
     members, quarantine = result.members, result.quarantine
     rows = []
     for f in result.summary["files"]:
@@ -94,9 +113,21 @@ def by_source(result: CleanResult) -> pd.DataFrame:
                     "rows_flagged": int(m["flagged"].astype(bool).sum()),
                     "blank_rows_skipped": sheet["blank_rows"],
                     "columns_ignored": ", ".join(sheet["columns_ignored"]),
+                    "hidden_sheet": bool(sheet.get("hidden", False)),
+                    "sheet_skipped": "",
                 }
             )
-    return pd.DataFrame(rows)
+        for sheet in f.get("sheets_skipped", []):
+            rows.append(
+                {
+                    "file": f["file"],
+                    "sheet": sheet["sheet"] or "",
+                    "encoding": f["encoding"] or "",
+                    "hidden_sheet": bool(sheet.get("hidden", False)),
+                    "sheet_skipped": sheet["reason"],
+                }
+            )
+    return pd.DataFrame(rows, columns=_SOURCE_COLUMNS)
 
 
 def rules(result: CleanResult, lang: str = "en") -> pd.DataFrame:
@@ -137,11 +168,13 @@ def by_place(result: CleanResult, level: str = "township") -> pd.DataFrame:
     """Rows kept, corrected, quarantined and flagged by township or village (quarantined rows by the text they carry)."""
     if level not in ("township", "village"):
         raise ValueError("level must be 'township' or 'village'")
-    m = result.members
+    m = result.members.assign(
+        corrected=result.members["corrected"].astype(bool), flagged=result.members["flagged"].astype(bool)
+    )
     kept = m.groupby(m[level].fillna("(none)")).agg(
         rows_kept=("person_key", "size"),
-        rows_corrected=("corrected", lambda s: int(s.astype(bool).sum())),
-        rows_flagged=("flagged", lambda s: int(s.astype(bool).sum())),
+        rows_corrected=("corrected", "sum"),
+        rows_flagged=("flagged", "sum"),
     )
     q = result.quarantine
     place = q[level].fillna("(none)") if level in q else pd.Series("(none)", index=q.index)
@@ -259,7 +292,8 @@ class DataQuality(Evaluation):
     def quarantined(self) -> report.Section:
         """The first quarantined records (pseudonyms only)."""
         s = self.section()
-        s.table("quarantine_sample", quarantine_sample(self.run))
+        s.table("quarantine_sample", quarantine_sample(self.run), internal=True)  # lists households
+        s.note("the first quarantined records are in internal/quarantine_sample.csv, for the office's use")
         return s
 
     def missing(self) -> report.Section:
@@ -275,10 +309,12 @@ class DataQuality(Evaluation):
         return s
 
     def logic_checks(self) -> report.Section:
-        """Rows kept, corrected, quarantined and flagged by township and village; flags by township and rule."""
+        """Rows kept, corrected, quarantined and flagged by township (and by village, internal); flags by
+        township and rule."""
         s = self.section()
         s.table("by_township", by_place(self.run, "township"))
-        s.table("by_village", by_place(self.run, "village"), show=15)
+        # persons per village, small counts included: for the office, not for a report it might pass on
+        s.table("by_village", by_place(self.run, "village"), internal=True)
         s.table("flags_by_township", flags_by_place(self.run, "township"), translate=False)
         return s
 

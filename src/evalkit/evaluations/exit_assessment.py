@@ -149,8 +149,8 @@ class ExitAssessment(Evaluation):
         s = self.section()
         visit = self._visit
         s.table("allocation", self._allocation)
-        s.table("visit_list", visit, show=False)
-        s.table("results_template", assessment.survey_template(visit), translate=False, show=False)
+        s.table("visit_list", visit, internal=True)  # lists households: for the field team, not the report
+        s.table("results_template", assessment.survey_template(visit), translate=False, internal=True)
         s.note(f"{visit['village_id'].nunique()} villages, {len(visit)} exited households to visit")
         return s
 

@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 import pandas as pd
 
 from evalkit import indicators as ind
-from evalkit import plots, published, reference, report
+from evalkit import disclosure, plots, published, reference, report
 from evalkit.evaluations.base import Evaluation, Spec, param
 from evalkit.indicators import core
 from evalkit.indicators.decompose import fgt_by_group, growth_redistribution
@@ -267,11 +267,14 @@ class Incidence(Evaluation):
             plots.registry_incidence_figure(by_town, "township_id", threshold=self.threshold, lang=self.p.lang),
         )
         s.table("registry_incidence", self._registry)
-        villages = self._village_tests
+        villages = self.suppress_villages(
+            self._village_tests, ["poor_households", "poor_persons"], derived=["incidence_pct"]
+        )
         s.table("village_exit_tests", villages, show=10)
         s.note(
             f"{int(villages['passes'].sum())} of {len(villages)} villages below {self.threshold:g}% in {self.p.year}"
         )
+        s.note(disclosure.note(villages, min_count=self.p.min_count))
         return s
 
     @cached_property

@@ -396,6 +396,8 @@ class Microcredit(Evaluation):
             for by in ("township_id", "village_id", "main_cause", "base_income_quintile", "household_type")
         }
         for by, table in reach.items():
+            if by == "village_id":  # a published village table: small counts suppressed
+                table = self.suppress_villages(table, ["eligible", "borrowers"], derived=["take_up"])
             s.table(f"reach_{by}", table, show=False)
         loans = self.loans
         by_model = (

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from evalkit import plots, published, reference, report, risk
+from evalkit import disclosure, plots, published, reference, report, risk
 from evalkit.errors import EstimationError
 from evalkit.evaluations.base import Evaluation, Spec, param, year_param
 
@@ -70,11 +70,6 @@ class Params(Spec):
         "households the county can visit: the top of the model's ranking",
         check=(lambda v: v >= 1, "at least 1 (households screened)"),
     )
-    min_count: int = param(
-        5,
-        "village counts below this (but above 0) are suppressed",
-        check=(lambda v: v >= 1, "at least 1 (smallest count shown by village)"),
-    )
     monitoring_line: float = param(
         0.0,
         "monitoring line in yuan; 0 means 1.5 times the national line of the year",
@@ -127,12 +122,15 @@ class ReturnToPoverty(Evaluation):
     def by_village(self) -> report.Section:
         """Households meeting the report's rule by village, counts below ``min_count`` suppressed."""
         s = self.section()
-        villages = risk.by_village(self._flags, self.county["households"], "report_rule", min_count=self.p.min_count)
-        villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
-        s.note(
-            f"{int(villages['suppressed'].sum())} villages with fewer than {self.p.min_count} flagged households "
-            "are suppressed"
+        villages = risk.by_village(
+            self._flags,
+            self.county["households"],
+            "report_rule",
+            min_count=self.p.min_count,
+            villages=self.county["villages"],
         )
+        villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
+        s.note(disclosure.note(villages, min_count=self.p.min_count))
         s.table("by_village", villages)
         return s
 

@@ -9,6 +9,7 @@ from evalkit.io.clean import OUTPUT_FILES, RULES, CleanResult, clean, read_clean
 from evalkit.io.ids import IdCheck, check_character, check_id
 from evalkit.io.layout import Table, locate
 from evalkit.io.pseudonym import PseudonymKey, load_key, new_key_file, pseudonymize
+from evalkit.io.scrub import Scrubber
 from evalkit.io.sheets import Grid, detect_encoding, read_grids, sha256_of
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "load_key",
     "new_key_file",
     "pseudonymize",
+    "Scrubber",
     "Grid",
     "read_grids",
     "detect_encoding",

@@ -286,9 +286,16 @@ class CleanResult:
             for name, frame in frames.items():
                 spreadsheets.write_csv(frame, staging / name)
             (staging / "summary.json").write_text(
-                json.dumps(self.summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+                json.dumps(self.summary, ensure_ascii=False, indent=2, default=_plain) + "\n", encoding="utf-8"
             )
         return [target.resolve() / name for name in OUTPUT_FILES]
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as its Python value for ``summary.json``; anything else is a bug, not a string."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"summary.json cannot hold {type(value).__name__}")
 
 
 def _fingerprint(folder: Path) -> str | None:
@@ -382,13 +389,14 @@ def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object
         for index, grid in enumerate(grids, start=1):
             sheet = f"sheet-{index}" if grid.sheet is not None else None
             if not any(any(c not in (None, "") for c in row) for row in grid.rows):
-                info["sheets_skipped"].append({"sheet": sheet, "reason": "empty sheet"})
+                info["sheets_skipped"].append({"sheet": sheet, "reason": "empty sheet", "hidden": grid.hidden})
                 continue
             try:
                 table = locate(grid)
             except NoHeaderFound as exc:
                 first_error = first_error or exc
-                info["sheets_skipped"].append({"sheet": sheet, "reason": "no registry header found"})
+                skipped = {"sheet": sheet, "reason": "no registry header found", "hidden": grid.hidden}
+                info["sheets_skipped"].append(skipped)
                 continue
             found += 1
             records = table.records.copy()
@@ -408,6 +416,7 @@ def _read_inputs(paths: list[Path]) -> tuple[pd.DataFrame, list[dict[str, object
             info["sheets"].append(
                 {
                     "sheet": sheet,
+                    "hidden": grid.hidden,
                     "header_rows": list(table.header_rows),
                     "rows_in": len(records),
                     "blank_rows": table.blank_rows,
@@ -530,8 +539,8 @@ def clean(
         book.add_events(col, result.events)
         clean_values[col] = result.values
     if "relation" in clean_values:
-        blank = rec["relation"].map(lambda v: v is None or str(v).strip() == "").astype(bool)
-        missing_rel = clean_values["relation"].isna() & blank
+        empty = rec["relation"].map(lambda v: v is None or str(v).strip() == "").astype(bool)
+        missing_rel = clean_values["relation"].isna() & empty
         for pos in missing_rel.index[missing_rel]:
             book.add(int(pos), "relation", "required_missing", msg="the relation to the head (与户主关系) is empty")
     if "disabled" in clean_values:

@@ -8,6 +8,14 @@ header and the table is :mod:`evalkit.io.layout`'s job.
 Encodings are detected, not guessed by the user: a byte-order mark decides
 (UTF-8, UTF-16); otherwise the bytes must decode strictly as UTF-8, else as
 GB18030 (a superset of GBK and GB2312, the encodings Chinese Excel writes).
+
+Limits are checked before anything is unpacked, so a damaged or hostile file
+costs no memory: a file may have at most :data:`MAX_FILE_BYTES`; a workbook's
+parts may unpack to at most :data:`MAX_UNPACKED_BYTES` in all, none of them
+more than :data:`MAX_RATIO` times its packed size (a registry compresses far
+less than that; a "zip bomb" far more); no cell may be longer than Excel allows
+(:data:`MAX_CELL_CHARS`). A password-protected workbook is named as such, and
+hidden sheets are read but marked hidden, so the summary says so.
 """
 
 from __future__ import annotations
@@ -27,6 +35,18 @@ from evalkit.errors import DataError
 __all__ = ["Grid", "read_grids", "sha256_of", "detect_encoding", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+#: Largest export file read (bytes).
+MAX_FILE_BYTES = 512 * 2**20
+#: Largest total of a workbook's unpacked parts (bytes).
+MAX_UNPACKED_BYTES = 1024 * 2**20
+#: Largest unpacked-to-packed ratio of a workbook part over 16 MiB unpacked.
+MAX_RATIO = 200
+#: Longest cell (characters): Excel's own limit.
+MAX_CELL_CHARS = 32_767
+_PROTECTED = (
+    "the workbook is protected by a password, so it cannot be read; open it in Excel, remove the password "
+    "(File > Info > Protect Workbook), save it, and retry."
+)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -47,6 +67,8 @@ class Grid:
         Detected text encoding (CSV only).
     widths
         Number of fields on each CSV line (None for Excel, where rows are padded).
+    hidden
+        The sheet is hidden in the workbook.
     """
 
     file: Path
@@ -54,6 +76,7 @@ class Grid:
     rows: list[list[object]]
     encoding: str | None = None
     widths: list[int] | None = field(default=None, repr=False)
+    hidden: bool = False
 
     @property
     def where(self) -> str:
@@ -125,6 +148,7 @@ def _read_csv(path: Path, data: bytes) -> list[Grid]:
             file=path.name,
             row=reader.line_num,
         ) from None
+    _check_cells(rows, "the file", path)
     return [Grid(path, None, rows, encoding=encoding, widths=[len(r) for r in rows])]
 
 
@@ -154,10 +178,48 @@ def _merged_ranges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
     return out
 
 
+def _check_unpacked(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than the limits allow (see the module docstring)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # reported as damaged by the reader
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise DataError(
+            f"the workbook unpacks to {total / 2**20:,.0f} MiB, more than the {MAX_UNPACKED_BYTES / 2**20:,.0f} MiB "
+            "evalkit reads; split the export (one file per township) or export it as CSV.",
+            file=path.name,
+        )
+    for part in parts:
+        if part.file_size > 16 * 2**20 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise DataError(
+                f"a part of the workbook ({part.filename}) unpacks to {part.file_size / 2**20:,.0f} MiB from "
+                f"{part.compress_size / 2**10:,.0f} KiB, far more than a registry export compresses; the file is "
+                "damaged or built to exhaust memory. Export the registry again.",
+                file=path.name,
+            )
+
+
+def _check_cells(rows: list[list[object]], where: str, path: Path) -> None:
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise DataError(
+                    f"{where}: a cell of {len(value):,} characters, longer than Excel allows ({MAX_CELL_CHARS:,}); "
+                    "the file is damaged. Export the registry again.",
+                    file=path.name,
+                    row=r,
+                    column=str(c),
+                )
+
+
 def _read_xlsx(path: Path) -> list[Grid]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked(path)
     try:
         book = openpyxl.load_workbook(path, data_only=True, read_only=True)
         merged = _merged_ranges(path)
@@ -182,7 +244,8 @@ def _read_xlsx(path: Path) -> list[Grid]:
                         row.extend([None] * (max_col - len(row)))
                     for c in range(min_col - 1, max_col):
                         row[c] = value
-            grids.append(Grid(path, sheet.title, rows))
+            _check_cells(rows, f"sheet {len(grids) + 1}", path)
+            grids.append(Grid(path, sheet.title, rows, hidden=sheet.sheet_state != "visible"))
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
         raise DataError(
             f"the workbook could not be read to the end ({type(exc).__name__}); it may be truncated. Export it again.",
@@ -198,7 +261,15 @@ def _read_xls(path: Path) -> list[Grid]:
 
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True)
-    except (xlrd.XLRDError, OSError, AssertionError, IndexError, ValueError) as exc:
+    except xlrd.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise DataError(_PROTECTED, file=path.name) from None
+        raise DataError(
+            f"not a readable legacy Excel (.xls) workbook ({type(exc).__name__}); the file may be truncated or "
+            "damaged. Open it in Excel, save it as .xlsx, and retry.",
+            file=path.name,
+        ) from None
+    except (OSError, AssertionError, IndexError, ValueError) as exc:
         raise DataError(
             f"not a readable legacy Excel (.xls) workbook ({type(exc).__name__}); the file may be truncated or "
             "damaged. Open it in Excel, save it as .xlsx, and retry.",
@@ -227,7 +298,8 @@ def _read_xls(path: Path) -> list[Grid]:
             for r in range(r0, min(r1, len(rows))):
                 for c in range(c0, min(c1, len(rows[r]))):
                     rows[r][c] = value
-        grids.append(Grid(path, sheet.name, rows))
+        _check_cells(rows, f"sheet {len(grids) + 1}", path)
+        grids.append(Grid(path, sheet.name, rows, hidden=sheet.visibility != 0))
     return grids
 
 
@@ -242,6 +314,13 @@ def read_grids(path: str | Path) -> list[Grid]:
     path = Path(path)
     if not path.is_file():
         raise DataError("no such file; check the path.", file=str(path))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            f"the file has {size / 2**20:,.0f} MiB, more than the {MAX_FILE_BYTES / 2**20:,.0f} MiB evalkit reads "
+            "in one piece; split the export (one file per township).",
+            file=path.name,
+        )
     data = path.read_bytes()
     if not data.strip():
         raise DataError("the file is empty; export the registry again.", file=path.name)
@@ -252,6 +331,8 @@ def read_grids(path: str | Path) -> list[Grid]:
         )
     if data.startswith(_ZIP_MAGIC) and suffix not in (".xlsx", ".xlsm"):
         raise DataError("this is an Excel .xlsx workbook with the wrong extension; rename it to .xlsx.", file=path.name)
+    if data.startswith(_OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
+        raise DataError(_PROTECTED, file=path.name)
     if data.startswith(_OLE_MAGIC) and suffix != ".xls":
         raise DataError(
             "this is a legacy Excel .xls workbook with the wrong extension; rename it to .xls.", file=path.name

@@ -77,9 +77,9 @@ def read_metrics(out_dir: str | Path) -> dict[str, int | float]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
-    """Read a table a notebook wrote with :meth:`NotebookOutputs.table`."""
-    return spreadsheets.read_csv(Path(out_dir) / "tables" / f"{name}.csv")
+def read_table(out_dir: str | Path, name: str, *, internal: bool = False) -> pd.DataFrame:
+    """Read a table a notebook wrote with :meth:`NotebookOutputs.table` (``internal``: from ``internal/``)."""
+    return spreadsheets.read_csv(Path(out_dir) / ("internal" if internal else "tables") / f"{name}.csv")
 
 
 class NotebookOutputs:
@@ -114,14 +114,25 @@ class NotebookOutputs:
         out = translate_columns(frame, self.lang) if translate else frame
         return spreadsheets.write_csv(out, path)
 
+    def internal_table(self, frame: pd.DataFrame, name: str, *, translate: bool = True) -> Path:
+        """Write a table listing households as ``internal/<name>.csv``: for the office, not the report."""
+        folder = self.out_dir / "internal"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = translate_columns(frame, self.lang) if translate else frame
+        return spreadsheets.write_csv(out, folder / f"{name}.csv")
+
     def metrics(self, **values: object) -> Path:
         """Merge key figures into ``metrics.json``."""
         return write_metrics(self.out_dir, values)
 
     def write(self, section: Section) -> Section:
-        """Write a section's tables, figures and metrics; return it (a notebook cell then displays it)."""
+        """Write a section's tables, figures and metrics; return it (a notebook cell then displays it).
+        Internal tables go to ``internal/`` (see :meth:`Section.table`)."""
         for name, frame in section.tables.items():
-            self.table(frame, name, translate=name not in section.raw)
+            if name in section.internal:
+                self.internal_table(frame, name, translate=name not in section.raw)
+            else:
+                self.table(frame, name, translate=name not in section.raw)
         for name, fig in section.figures.items():
             self.figure(fig, name)
         if section.metrics:

@@ -28,11 +28,13 @@ __all__ = ["Section"]
 
 @dataclass
 class Section:
-    """Tables (written, headers translated unless listed in ``raw``), figures, what is displayed, metrics."""
+    """Tables (written, headers translated unless listed in ``raw``; those in ``internal`` written apart and
+    never shown), figures, what is displayed, metrics."""
 
     lang: str = "en"
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     raw: set[str] = field(default_factory=set)
+    internal: set[str] = field(default_factory=set)
     figures: dict[str, Figure] = field(default_factory=dict)
     shown: list[str | pd.DataFrame | Styler] = field(default_factory=list)
     metrics: dict[str, float | int] = field(default_factory=dict)
@@ -40,12 +42,27 @@ class Section:
     def __post_init__(self) -> None:
         check_lang(self.lang)
 
-    def table(self, name: str, frame: pd.DataFrame, *, translate: bool = True, show: bool | int = True) -> pd.DataFrame:
+    def table(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        translate: bool = True,
+        show: bool | int = True,
+        internal: bool = False,
+    ) -> pd.DataFrame:
         """Add a table written as ``tables/<name>.csv`` (headers in the section's language unless
-        ``translate=False``) and shown whole (``show=True``), its first rows (an int) or not at all."""
+        ``translate=False``) and shown whole (``show=True``), its first rows (an int) or not at all.
+
+        ``internal=True``: the table lists households (a visit list, quarantined rows); it is written as
+        ``internal/<name>.csv`` for the office and never shown, whatever ``show`` says.
+        """
         self.tables[name] = frame
         if not translate:
             self.raw.add(name)
+        if internal:
+            self.internal.add(name)
+            return frame
         if show is True:
             self.show(frame)
         elif show is not False:

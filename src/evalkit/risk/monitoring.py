@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit import reference
+from evalkit.disclosure import suppress
 from evalkit.errors import DataError
 
 __all__ = ["ScreeningRules", "screen", "by_village", "CRITERIA"]
@@ -148,14 +149,24 @@ def screen(
 
 
 def by_village(
-    flags: pd.DataFrame, households: pd.DataFrame, column: str = "report_rule", *, min_count: int = 5
+    flags: pd.DataFrame,
+    households: pd.DataFrame,
+    column: str = "report_rule",
+    *,
+    min_count: int = 5,
+    villages: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Flagged households and persons by village, without identifiers; counts below ``min_count`` (but not
-    zero) are suppressed (shown as missing, with ``suppressed`` true) so no small group can be singled out."""
+    zero) are suppressed (shown as missing, with ``suppressed`` true) so no small group can be singled out.
+
+    With ``villages`` (``village_id``, ``township_id``) each village carries its township, and a township
+    with one suppressed village has a second suppressed (:func:`evalkit.disclosure.suppress` ``within``),
+    as its total is published.
+    """
     data = flags.merge(households[["household_id", "village_id", "household_size"]], on="household_id", how="left")
     data = data.assign(persons=data["household_size"].where(data[column], 0), flagged=data[column].astype(int))
     out = data.groupby("village_id").agg(households=("flagged", "sum"), persons=("persons", "sum")).reset_index()
-    small = (out["households"] > 0) & (out["households"] < min_count)
-    out["suppressed"] = small
-    out.loc[small, ["households", "persons"]] = np.nan
-    return out
+    if villages is None:
+        return suppress(out, ["households"], min_count=min_count, derived=["persons"])
+    out = villages[["township_id", "village_id"]].merge(out, on="village_id", how="right", validate="one_to_many")
+    return suppress(out, ["households"], min_count=min_count, derived=["persons"], within=["township_id"])
