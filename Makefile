@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/indicators.py --reps 999
 	$(BIN)/python benchmarks/did.py
 	$(BIN)/python benchmarks/annual_run.py
+	$(BIN)/python benchmarks/clean.py
 
 ## Build the documentation site strictly into site/ (every link and reference checked).
 docs: $(STAMP)
