@@ -8,6 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.evalkit-setup
 YEAR ?=
+DATA ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
@@ -26,9 +27,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit (Python 3)"
 	@touch $(STAMP)
 
-## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 ARGS="--lang zh" to vary).
+## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 DATA=PKG ARGS="--lang zh" to vary).
 evaluate: $(STAMP)
-	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(ARGS)
+	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(if $(DATA),--data $(DATA)) $(ARGS)
 
 ## Run the whole test suite (unit tests, doctests, the docs build, one shared annual run, the notebooks),
 ## in one process per core, one test module at a time (so the module of the shared annual run runs it once).

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import datasets, paths, published, risk, synth
+from evalkit import package, datasets, paths, published, risk, synth
 from evalkit.crosscheck import crosscheck
 
 
@@ -19,12 +19,15 @@ def county() -> dict[str, pd.DataFrame]:
 
 @pytest.mark.slow
 def test_committed_files_are_regenerated_byte_for_byte(tmp_path) -> None:
-    written = synth.write(tmp_path)
+    folder = synth.write_package(tmp_path / "package")
+    written = sorted((folder / "synthetic").glob("*.csv")) + [folder / "datapackage.json"]
+    assert len(written) == 12
     for path in written:
-        committed = paths.data_dir() / "synthetic" / path.name
+        committed = paths.data_dir() / path.relative_to(folder)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), (
             path.name
         )
+    assert package.validate(folder) == []
 
 
 @pytest.mark.slow
@@ -142,7 +145,7 @@ def test_synthetic_is_said_everywhere(county) -> None:
 def test_unknown_dataset() -> None:
     with pytest.raises(
         Exception,
-        match="available: households, labour, loans, members, panel, parameters, programs, survey, townships, truth, villages",
+        match="available: townships, villages, households, members, panel, programs, loans, labour, survey, truth, parameters",
     ):
         datasets.load("panel_2030")
 
@@ -155,8 +158,18 @@ def test_synth_command(tmp_path, evalkit_cli) -> None:
         [*evalkit_cli, "synth", "--out", str(tmp_path), "--seed", "3"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"synthetic_{t}.csv" for t in synth.TABLES)
-    assert "(SYNTHETIC)" in done.stdout
+    pkg = tmp_path / "package"
+    assert sorted(p.name for p in (pkg / "synthetic").iterdir()) == sorted(f"synthetic_{t}.csv" for t in synth.TABLES)
+    assert "(SYNTHETIC data package" in done.stdout
+    opened = package.check(pkg)  # valid, and says what it is
+    assert opened.synthetic and opened.descriptor["name"] == "licheng-synthetic-3"
+    # a folder holding other files is refused, and left as it was
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "package").mkdir()
+    (tmp_path / "other" / "package" / "notes.txt").write_text("mine", encoding="utf-8")
+    again = subprocess.run([*evalkit_cli, "synth", "--out", str(tmp_path / "other")], capture_output=True, text=True)
+    assert again.returncode == 2 and "is not a data package" in again.stderr
+    assert [p.name for p in (tmp_path / "other" / "package").iterdir()] == ["notes.txt"]
 
 
 def test_incomes_agree_with_registry_status(county) -> None:

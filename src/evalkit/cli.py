@@ -39,7 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default: outputs/YEAR/)")
     run.add_argument("--jobs", type=int, help="notebooks run at once (default: number of cores)")
     run.add_argument("--lang", choices=["en", "zh"], help="label language of every notebook")
-    run.add_argument("--data-dir", default="", help="data folder (default: the embedded data)")
+    run.add_argument(
+        "--data",
+        "--data-dir",
+        dest="data_dir",
+        default="",
+        metavar="PKG",
+        help="data package: a folder with datapackage.json (default: the embedded SYNTHETIC county)",
+    )
     run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
     run.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
     run.add_argument(
@@ -57,8 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     params = sub.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", help="notebook name or path, e.g. 01_incidence_trends")
 
-    syn = sub.add_parser("synth", help="write the SYNTHETIC county (places and registry) as CSV files")
-    syn.add_argument("--out", required=True, help="output folder (data/synthetic holds the committed copy)")
+    val = sub.add_parser(
+        "validate",
+        help="check a data package against evalkit's contract; list every problem",
+        description="Checks datapackage.json, every table's file, columns, types, codes, ranges, keys and "
+        "references, and lists every problem at once (exit status 2 if there is one).",
+    )
+    val.add_argument("package", metavar="PKG", help="the package folder (holding datapackage.json)")
+
+    syn = sub.add_parser(
+        "synth",
+        help="write the SYNTHETIC county as a data package (DIR/package/)",
+        description="Writes DIR/package/: the SYNTHETIC county as a data package, usable with `evalkit run --data`.",
+    )
+    syn.add_argument("--out", required=True, metavar="DIR", help="output folder (the package goes to DIR/package/)")
     syn.add_argument("--seed", type=int, default=None, help="random seed (default: the committed data's seed)")
     syn.add_argument(
         "--scale",
@@ -221,9 +240,26 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         folder = write_scaled(args.out, args.scale, seed=seed, chunk_households=args.chunk_households)
         print(f"wrote {folder} (SYNTHETIC, Parquet in chunks)")
         return 0
-    written = synth.write(args.out, seed)
-    for path in written:
-        print(f"wrote {path} (SYNTHETIC)")
+    folder = synth.write_package(Path(args.out) / "package", seed)
+    print(f"wrote {folder} (SYNTHETIC data package; use it with `evalkit run --data {folder}`)")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from evalkit import package
+
+    problems = package.validate(args.package)
+    if problems:
+        print(f"evalkit: {len(problems)} problem(s) in the data package {args.package}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    pkg = package.open_package(args.package)
+    kind = "SYNTHETIC" if pkg.synthetic else "office data"
+    print(
+        f"evalkit: {args.package} meets the contract ({kind}; tables: {', '.join(pkg.names)}; "
+        f"years {', '.join(map(str, pkg.years))})"
+    )
     return 0
 
 
@@ -288,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "params": _cmd_params,
         "synth": _cmd_synth,
         "reconcile": _cmd_reconcile,
+        "validate": _cmd_validate,
         "indicators": _cmd_indicators,
         "clean": _cmd_clean,
         "key": _cmd_key,

@@ -14,6 +14,7 @@ __all__ = [
     "ConfigurationError",
     "DataError",
     "LedgerError",
+    "PackageError",
     "ParameterError",
     "NotebookNotFoundError",
     "MetricsError",
@@ -72,6 +73,10 @@ class DataError(UserInputError):
 
 class LedgerError(DataError):
     """The published-figures ledger or its identities are malformed."""
+
+
+class PackageError(DataError):
+    """A data package cannot be opened or does not meet evalkit's contract (every problem listed)."""
 
 
 class ParameterError(UserInputError):

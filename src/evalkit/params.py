@@ -236,7 +236,7 @@ def requirement(name: str, notebook: str | None = None) -> str | None:
     return {
         "file": "an existing file, or empty",
         "clean_dir": "a folder written by `evalkit clean`, or empty",
-        "data_dir": "an existing data folder, or empty",
+        "data_dir": "a data package folder (with datapackage.json), or empty",
     }.get(rule.kind or "")
 
 
@@ -258,8 +258,12 @@ def _path_problem(notebook: str, name: str, value: str, kind: str) -> str | None
             f"{notebook}: parameter {name!r} = {value!r} is not a folder written by `evalkit clean` "
             "(no summary.json); run `evalkit clean INPUT --out DIR` first, or leave it empty for the synthetic demo"
         )
-    if kind == "data_dir" and not path.is_dir():
-        return f"{notebook}: parameter {name!r} = {value!r}: no such folder (leave it empty for the embedded data)"
+    if kind == "data_dir" and not (path / "datapackage.json").is_file():
+        what = "is a folder without datapackage.json" if path.is_dir() else "does not exist"
+        return (
+            f"{notebook}: parameter {name!r} = {value!r} {what}: give a data package folder (`evalkit build` or "
+            "`evalkit synth` make one; `evalkit validate` checks it), or leave it empty for the embedded data"
+        )
     return None
 
 

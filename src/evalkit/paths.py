@@ -74,8 +74,16 @@ def published_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 
 def reference_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Folder with reference tables: thresholds, poverty lines, each with a source."""
-    return data_dir(override) / "reference"
+    """Folder with reference tables: thresholds, poverty lines, each with a source.
+
+    A data package (``override``) may carry its own ``reference/`` folder (another province's lines or
+    thresholds); without one, evalkit's own tables apply.
+    """
+    if override:
+        own = data_dir(override) / "reference"
+        if own.is_dir():
+            return own
+    return project_root() / "data" / "reference"
 
 
 def report_source(override: str | os.PathLike[str] | None = None) -> Path:

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from evalkit import datasets, disclosure, published, report
+from evalkit.package import Package
 from evalkit.labels import Lang
 
 __all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind"]
@@ -60,7 +61,7 @@ def param(
 
 
 def _years(data_dir: str) -> tuple[object, ...]:
-    return tuple(published.evaluation_years(data_dir or None))
+    return tuple(datasets.open_package(data_dir or None).years)
 
 
 def year_param(help: str, default: int = 2018) -> Any:
@@ -85,7 +86,7 @@ class Spec:
 
     year: int = year_param("evaluation year (2015 to 2018 for the embedded data)")
     lang: Lang = param("en", "language of labels and table headers: en or zh")
-    data_dir: str = param("", "data folder; empty means the embedded data", kind="data_dir")
+    data_dir: str = param("", "data package folder; empty means the embedded SYNTHETIC county", kind="data_dir")
     out_dir: str = param("", "output folder; empty means outputs/YEAR/NOTEBOOK")
     min_count: int = param(
         5,
@@ -116,6 +117,11 @@ class Evaluation:
         return self.p.data_dir or None
 
     @cached_property
+    def package(self) -> Package:
+        """The data package (:func:`evalkit.datasets.open_package`)."""
+        return datasets.open_package(self.data_dir)
+
+    @cached_property
     def county(self) -> dict[str, pd.DataFrame]:
         """The county's tables (:func:`evalkit.datasets.load_county`)."""
         return datasets.load_county(self.data_dir)
@@ -127,13 +133,13 @@ class Evaluation:
 
     @property
     def synthetic(self) -> bool:
-        """The county tables are SYNTHETIC (they carry their planted truth)."""
-        return "truth" in self.county
+        """The package says its tables are SYNTHETIC (they carry their planted truth)."""
+        return self.package.synthetic
 
     @property
     def notice(self) -> str:
         """What the data is, in one line (the SYNTHETIC notice for the embedded county)."""
-        return datasets.SYNTHETIC_NOTICE if self.synthetic else f"data from {self.p.data_dir}"
+        return datasets.SYNTHETIC_NOTICE if self.synthetic else f"Data: {self.package.descriptor.get('title', '')}"
 
     def suppress_villages(
         self, table: pd.DataFrame, counts: list[str], *, derived: tuple[str, ...] | list[str] = ()

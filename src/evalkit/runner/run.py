@@ -28,10 +28,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit import __version__, folders, paths
+from evalkit import __version__, folders, package, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, path_parameters, validate
-from evalkit.published import latest_year
 from evalkit.report.outputs import METRICS_FILE, read_metrics
 from evalkit.runner.execute import execute_one, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
@@ -291,7 +290,8 @@ def run(
     start = time.perf_counter()
     cwd = Path.cwd()
     data_root = paths.data_dir(data_dir or None)  # a missing folder is refused here
-    year = latest_year(data_dir or None) if year is None else year
+    pkg = package.check(data_root)  # every problem of the package listed before anything runs
+    year = max(pkg.years) if year is None else year
     out_dir = folders.check_target(out if out else paths.year_output_dir(year))
     every = discover(Path(notebooks_dir) if notebooks_dir else None)
     sources = discover(Path(notebooks_dir) if notebooks_dir else None, only)
@@ -412,6 +412,12 @@ def run(
             "git": git_state(),
             "environment": environment_summary(),
             "packages": package_versions(),
+            "data": {
+                "package": pkg.descriptor.get("name"),
+                "synthetic": pkg.synthetic,
+                "years": pkg.years,
+                "key_fingerprint": pkg.key_fingerprint,
+            },
             "inputs": input_hashes(
                 [p for p in data_root.rglob("*") if p.is_file()]
                 + [nb.source for nb in planned]

@@ -20,15 +20,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit import reference
-from evalkit.errors import CalibrationError
+import shutil
+
+from evalkit import datasets, package, paths, reference
+from evalkit.errors import CalibrationError, UserInputError
 from evalkit.synth.params import SynthParams
 from evalkit.synth.places import make_places
 from evalkit.synth.registry import make_registry
 from evalkit.synth.survey import make_survey
 from evalkit.synth.targets import targets
 
-__all__ = ["DEFAULT_SEED", "TABLES", "generate", "write"]
+__all__ = ["DEFAULT_SEED", "TABLES", "generate", "write", "write_package", "EVALUATION_YEARS"]
+
+#: The years the SYNTHETIC county can be evaluated for (exits recorded in its registry and published).
+EVALUATION_YEARS = (2015, 2016, 2017, 2018)
 
 #: Seed of the committed synthetic county.
 DEFAULT_SEED = 20190901
@@ -101,3 +106,31 @@ def write(out_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> list[Pat
         frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         written.append(path)
     return written
+
+
+def write_package(out_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> Path:
+    """Write the SYNTHETIC county as a data package in ``out_dir``, laid out as the committed ``data/``:
+    ``synthetic/synthetic_<table>.csv``, the county report's published figures in ``published/``, and
+    ``datapackage.json``. A folder holding anything but an earlier package is refused.
+
+    Returns
+    -------
+    pathlib.Path
+        The package folder (give it to ``evalkit run --data``).
+    """
+    folder = Path(out_dir)
+    if folder.exists() and any(folder.iterdir()) and not (folder / package.DESCRIPTOR).is_file():
+        raise UserInputError(f"{folder} already holds files and is not a data package; give an empty or new folder.")
+    written = write(folder / "synthetic", seed)
+    source = paths.published_dir()
+    shutil.copytree(source, folder / "published", dirs_exist_ok=True)
+    tables = [p.stem.removeprefix("synthetic_") for p in written]
+    package.describe_files(
+        folder,
+        datasets.synthetic_files(tables),
+        name="licheng-synthetic" + ("" if seed == DEFAULT_SEED else f"-{seed}"),
+        title=datasets.SYNTHETIC_TITLE + ("" if seed == DEFAULT_SEED else f" (seed {seed})"),
+        synthetic=True,
+        years=EVALUATION_YEARS,
+    )
+    return folder
