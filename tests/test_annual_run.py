@@ -303,3 +303,45 @@ def test_a_package_written_by_synth_runs_with_the_same_numbers(annual_run, tmp_p
     assert "../synth/package/datapackage.json" in {f["path"] for f in manifest["inputs"]}
     for name in only:
         assert report.read_metrics(out / name) == report.read_metrics(annual_run.out / name), name
+
+
+def test_a_package_with_only_the_required_tables_runs_to_the_end(tmp_path, evalkit_cli) -> None:
+    """An office's package holding only the required tables (no survey, loan ledger, programs, training
+    follow-up or published figures; not SYNTHETIC): every notebook runs to the end, and each section that
+    needs a missing table says so in one sentence."""
+    from evalkit import datasets, package
+
+    pkg = tmp_path / "pkg"
+    core = ["townships", "villages", "households", "members", "panel"]
+    (pkg / "synthetic").mkdir(parents=True)
+    for name in core:
+        (pkg / "synthetic" / f"synthetic_{name}.csv").write_bytes(
+            (paths.data_dir() / "synthetic" / f"synthetic_{name}.csv").read_bytes()
+        )
+    package.describe_files(
+        pkg,
+        datasets.synthetic_files(core, published=False),
+        name="core-only",
+        title="Core tables only",
+        synthetic=False,
+        years=[2015, 2016, 2017, 2018],
+    )
+    out = tmp_path / "out"
+    run = _cli(evalkit_cli, "run", "--data", str(pkg), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["synthetic"] is False and manifest["status"] == "ok"
+    html = {nb.stem: (out / f"{nb.stem}.html").read_text(encoding="utf-8") for nb in NOTEBOOKS}
+    says = "This data package has no {} table, so this section is not computed."
+    assert says.format("poverty-alleviation loans (loans)") in html["02_microcredit"]
+    assert says.format("assessment survey (survey)") in html["01_incidence_trends"]
+    assert says.format("published figures (published)") in html["01_incidence_trends"]
+    assert says.format("training and employment follow-up (labour)") in html["03_training_outcomes"]
+    assert "No cleaning run was given (clean_dir)" in html["00_data_quality"]
+    metrics = {nb.stem: report.read_metrics(out / nb.stem) for nb in NOTEBOOKS}
+    assert all(m["synthetic"] == 0 for name, m in metrics.items() if "synthetic" in m)
+    # what the required tables give is still computed, equal to the full package's run
+    assert metrics["04_return_to_poverty"]["screened_households"] == 18
+    assert metrics["01_incidence_trends"]["registry_poor_persons"] > 0
+    for table in out.rglob("*.csv"):
+        assert "truth" not in table.read_text(encoding="utf-8-sig").splitlines()[0].split(","), table.name

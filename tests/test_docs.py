@@ -63,3 +63,22 @@ def test_readme_links_are_found() -> None:
     """The link finder itself: relative links count, web links and anchors do not."""
     text = "[a](docs/running.md) [b](https://example.org/x.md) [c](#top) [d](data/synthetic/README.md#files)"
     assert _readme_links(text) == ["docs/running.md", "data/synthetic/README.md"]
+
+
+def test_the_notebooks_page_lists_the_tables_each_notebook_uses() -> None:
+    from evalkit import evaluations
+
+    text = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    for notebook in evaluations.NOTEBOOKS:
+        used = evaluations.evaluation_class(notebook).uses()
+        row = f"| `{notebook}` | {', '.join(f'`{t}`' for t in used) or '—'} |"
+        assert row in text, row
+
+
+def test_the_package_page_lists_every_table_with_its_required_columns() -> None:
+    from evalkit import package
+
+    text = (ROOT / "docs" / "package.md").read_text(encoding="utf-8")
+    for spec in package.tables().values():
+        required = ", ".join(f"`{c}`" for c in spec.required_fields)
+        assert f"| `{spec.name}` | {spec.presence} |" in text and required in text, spec.name

@@ -39,6 +39,7 @@ _SUBMODULES = {
     "spreadsheets",
     "folders",
     "disclosure",
+    "package",
     # data access
     "published",
     "reference",

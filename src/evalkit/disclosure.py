@@ -93,7 +93,9 @@ def pool_small(
         return table.reset_index(drop=True)
     total = table.loc[small, count].sum()
     pooled = pd.DataFrame({key: [label], count: [total if total >= min_count else np.nan]})
-    return pd.concat([table.loc[~small], pooled], ignore_index=True)
+    out = pd.concat([table.loc[~small].astype({key: object}), pooled], ignore_index=True)
+    whole = [c for c in table.columns if c != key and pd.api.types.is_integer_dtype(table[c])]
+    return out.astype({c: "Int64" for c in whole})  # counts stay whole numbers beside the pooled row's blanks
 
 
 def note(table: pd.DataFrame, *, min_count: int = MIN_COUNT, rows: str = "villages") -> str:

@@ -89,27 +89,33 @@ def start_years(county: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def participation(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
     """One row per registered household: place, cause, exit year and a 0/1 column per program (started by
-    the end of ``year``; minimum living allowance and medical insurance from that year's panel)."""
+    the end of ``year``; minimum living allowance and medical insurance from that year's panel). A program
+    whose source the package lacks (programs, loans, training follow-up, a panel column) has no column."""
     households = county["households"].merge(county["villages"][["village_id", "township_id"]], on="village_id")
     out = households[["household_id", "village_id", "township_id", "main_cause", "household_size", "exit_year"]].copy()
-    programs = county["programs"]
-    registered = programs.loc[programs["registered"].astype(bool) & (programs["start_year"] <= year)]
-    for code in PROGRAMS:
-        if code in set(programs["program"]):
-            ids = set(registered.loc[registered["program"] == code, "household_id"])
-            out[code] = out["household_id"].isin(ids).astype(int)
-    loans = county["loans"]
-    out["microcredit"] = (
-        out["household_id"].isin(set(loans.loc[loans["loan_year"] <= year, "household_id"])).astype(int)
-    )
-    labour = county["labour"]
-    trained = labour.loc[labour["trained"].astype(bool) & (labour["training_year"] <= year), "household_id"]
-    out["training"] = out["household_id"].isin(set(trained)).astype(int)
+    if "programs" in county:
+        programs = county["programs"]
+        registered = programs.loc[programs["registered"].astype(bool) & (programs["start_year"] <= year)]
+        for code in PROGRAMS:
+            if code in set(programs["program"]):
+                ids = set(registered.loc[registered["program"] == code, "household_id"])
+                out[code] = out["household_id"].isin(ids).astype(int)
+    if "loans" in county:
+        loans = county["loans"]
+        out["microcredit"] = (
+            out["household_id"].isin(set(loans.loc[loans["loan_year"] <= year, "household_id"])).astype(int)
+        )
+    if "labour" in county:
+        labour = county["labour"]
+        trained = labour.loc[labour["trained"].astype(bool) & (labour["training_year"] <= year), "household_id"]
+        out["training"] = out["household_id"].isin(set(trained)).astype(int)
     panel = county["panel"].loc[county["panel"]["year"] == year].set_index("household_id")
-    out["dibao"] = (panel["dibao_pc"].reindex(out["household_id"]).to_numpy() > 0).astype(int)
-    out["medical_insurance"] = (
-        panel["basic_medical_insurance"].reindex(out["household_id"]).fillna(False).to_numpy().astype(int)
-    )
+    if "dibao_pc" in panel:
+        out["dibao"] = (panel["dibao_pc"].reindex(out["household_id"]).to_numpy() > 0).astype(int)
+    if "basic_medical_insurance" in panel:
+        out["medical_insurance"] = (
+            panel["basic_medical_insurance"].reindex(out["household_id"]).fillna(False).to_numpy().astype(int)
+        )
     columns = [c for c in PROGRAMS if c in out]
     out["programs_received"] = out[columns].sum(axis=1)
     return out[

@@ -19,19 +19,50 @@ subclasses have one method per notebook section returning a :class:`~evalkit.rep
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import pandas as pd
 
-from evalkit import datasets, disclosure, published, report
+from evalkit import datasets, disclosure, package, published, report
 from evalkit.package import Package
 from evalkit.labels import Lang
 
-__all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind"]
+__all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind", "needs", "CORE_TABLES"]
+
+#: The tables every package holds (the contract's required ones) and every notebook may read.
+CORE_TABLES = ("townships", "villages", "households", "members", "panel")
+
+_Method = TypeVar("_Method", bound=Callable[..., "report.Section"])
+
+
+def needs(*tables: str) -> Callable[[_Method], _Method]:
+    """Mark a section method as needing optional ``tables`` of the package: when the package lacks one (or
+    the notebook cannot run on the data at all: :meth:`Evaluation.unavailable`), the section is one sentence
+    saying so (:meth:`Evaluation.lacks`) and the notebook goes on.
+
+    The tables a notebook can use are collected from these marks (:meth:`Evaluation.uses`).
+    """
+
+    def mark(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def section(self: Evaluation, *args: Any, **kwargs: Any) -> report.Section:
+            why = self.unavailable() or self.lacks(*tables)
+            if why:
+                out = self.section()
+                out.note(why)
+                return out
+            return method(self, *args, **kwargs)
+
+        section.needs = tables  # type: ignore[attr-defined]
+        return section  # type: ignore[return-value]
+
+    return mark
+
 
 #: What a text parameter names: an existing file, a folder written by ``evalkit clean``, or a data folder.
 FileKind = Literal["file", "clean_dir", "data_dir"]
@@ -105,6 +136,10 @@ class Evaluation:
     """
 
     Params: ClassVar[type[Spec]] = Spec
+    #: Tables without which the notebook cannot start (the runner refuses it before it runs, naming them).
+    REQUIRES: ClassVar[tuple[str, ...]] = CORE_TABLES
+    #: Optional tables the notebook reads when present, besides those its :func:`needs` marks name.
+    USES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Spec) -> None:
         if not isinstance(params, self.Params):
@@ -130,6 +165,38 @@ class Evaluation:
     def ledger(self) -> pd.DataFrame:
         """The published figures (:func:`evalkit.published.load`)."""
         return published.load(self.data_dir)
+
+    @classmethod
+    def uses(cls) -> tuple[str, ...]:
+        """Optional tables the notebook's sections use when the package has them (from :func:`needs`)."""
+        found = {t for name in dir(cls) for t in getattr(getattr(cls, name, None), "needs", ())} | set(cls.USES)
+        return tuple(t for t in package.tables() if t in found)
+
+    def unavailable(self) -> str | None:
+        """Why none of the notebook's sections can be computed on this data (None: they can); sections marked
+        with :func:`needs` show this sentence instead."""
+        return None
+
+    def lacks(self, *tables: str) -> str | None:
+        """None when the package holds every one of ``tables``; else the sentence the report shows instead of
+        what needs them, in the notebook's language."""
+        missing = [package.table(t) for t in tables if not self.package.has(t)]
+        if not missing:
+            return None
+        if self.p.lang == "zh":
+            names = "、".join(f"“{t.title_zh}”" for t in missing)
+            return f"本数据包没有{names}表，本节需要该数据，故未计算。"
+        names = [f"{t.title_en.lower()} ({t.name})" for t in missing]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        return (
+            f"This data package has no {listed} table{'s' if len(names) > 1 else ''}, so this section is not computed."
+        )
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Table ``name`` of the package, or an empty frame with the dictionary's columns when it lacks it."""
+        if self.package.has(name):
+            return self.county[name]
+        return pd.DataFrame(columns=[f.name for f in package.table(name).fields])
 
     @property
     def synthetic(self) -> bool:

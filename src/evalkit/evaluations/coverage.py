@@ -18,7 +18,7 @@ import pandas as pd
 
 from evalkit import disclosure, plots, programs, published, report
 from evalkit.crosscheck import registry_figures
-from evalkit.evaluations.base import Evaluation, Spec, year_param
+from evalkit.evaluations.base import Evaluation, Spec, needs, year_param
 
 __all__ = ["Params", "Coverage", "ledger_comparison", "money", "village_projects"]
 
@@ -123,6 +123,7 @@ class Coverage(Evaluation):
     """The coverage notebook's sections."""
 
     Params: ClassVar[type[Spec]] = Params
+    USES: ClassVar[tuple[str, ...]] = ("labour",)
     p: Params
 
     @cached_property
@@ -165,14 +166,23 @@ class Coverage(Evaluation):
         )
         s.table("combinations", pooled, show=False)
         s.figure("combinations", plots.upset_figure(large, top=15, lang=self.p.lang))
-        counts = self.matrix["programs_received"].value_counts().sort_index()
-        s.show(counts.rename_axis("size").reset_index(name="households"))
+        counts = self.matrix["programs_received"].value_counts().sort_index().rename_axis("size")
+        s.show(
+            disclosure.pool_small(
+                counts.reset_index(name="households"),
+                "households",
+                "size",
+                min_count=self.p.min_count,
+                label="(other numbers of programs)",
+            )
+        )
         return s
 
     @cached_property
     def _compare(self) -> pd.DataFrame:
         return ledger_comparison(self.county, self.ledger, data_dir=self.data_dir)
 
+    @needs("published", "programs", "loans")
     def against_the_report(self) -> report.Section:
         """Every program count of the registry beside the report's figure."""
         s = self.section()
@@ -183,6 +193,7 @@ class Coverage(Evaluation):
     def _money(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         return money(self.ledger)
 
+    @needs("published")
     def money(self) -> report.Section:
         """Funds received and invested, costs per exit, and investment by project."""
         s = self.section()
@@ -191,6 +202,7 @@ class Coverage(Evaluation):
         s.table("investment", investment)
         return s
 
+    @needs("published")
     def village_projects(self) -> report.Section:
         """Villages named for projects against their households' exit timing."""
         s = self.section()
@@ -201,7 +213,7 @@ class Coverage(Evaluation):
         summary = (
             summary_source.groupby("named_for_project")
             .agg(
-                villages=("village_id", "size"),
+                village_count=("village_id", "size"),
                 registered_households=("registered_households", "sum"),
                 mean_exit_year=("mean_exit_year", "mean"),
             )
@@ -213,17 +225,21 @@ class Coverage(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        values = self._compare.set_index("measure")["registry_value"]
         overall = self._overall.set_index("program")["coverage"]
-        summary = self._money[0].set_index("measure")["value"]
-        metrics: dict[str, float | int] = {
-            "synthetic": int(self.synthetic),
-            "microcredit_households": int(values["microcredit_households"]),
-            "relocated_poor_households": int(values["relocated_poor_households"]),
-            "ranger_persons": int(values["ranger_persons"]),
-            "ledger_differences": int((self._compare["difference"] != 0).sum()),
-            "households_no_program": int((self.matrix["programs_received"] == 0).sum()),
-            "households_no_targeted_program": int(round(overall["no_targeted_program"] * len(self.matrix))),
-            "invested_per_household_exited": round(float(summary["invested_per_household_exited"]), 2),
-        }
+        metrics: dict[str, float | int] = {"synthetic": int(self.synthetic)}
+        if not self.lacks("published", "programs", "loans"):
+            values = self._compare.set_index("measure")["registry_value"]
+            metrics.update(
+                microcredit_households=int(values["microcredit_households"]),
+                relocated_poor_households=int(values["relocated_poor_households"]),
+                ranger_persons=int(values["ranger_persons"]),
+                ledger_differences=int((self._compare["difference"] != 0).sum()),
+            )
+        metrics.update(
+            households_no_program=int((self.matrix["programs_received"] == 0).sum()),
+            households_no_targeted_program=int(round(overall["no_targeted_program"] * len(self.matrix))),
+        )
+        if not self.lacks("published"):
+            summary = self._money[0].set_index("measure")["value"]
+            metrics["invested_per_household_exited"] = round(float(summary["invested_per_household_exited"]), 2)
         return self.key_figures_section(metrics)

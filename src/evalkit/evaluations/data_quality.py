@@ -28,7 +28,7 @@ import pandas as pd
 
 from evalkit import plots, report
 from evalkit.errors import DataError
-from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+from evalkit.evaluations.base import Evaluation, Spec, needs, param, year_param
 from evalkit.io.clean import RULES, CleanResult, read_clean_run
 from evalkit.synth.export import ExportFaults, clean_synthetic_export, planted_vs_found
 
@@ -250,8 +250,20 @@ class DataQuality(Evaluation):
         """The faults planted in the synthetic export (None for a real cleaning run)."""
         return self._loaded[1]
 
+    def unavailable(self) -> str | None:
+        if self.p.clean_dir or self.synthetic:
+            return None
+        if self.p.lang == "zh":
+            return "未给出清洗结果（clean_dir）：演示仅在合成县数据上运行。请用 `evalkit clean` 清洗本县导出数据，并以 clean_dir 参数指定其输出文件夹。"
+        return (
+            "No cleaning run was given (clean_dir): the demonstration runs on the SYNTHETIC county only. Clean "
+            "the county's exports with `evalkit clean` and give its output folder as clean_dir."
+        )
+
     @property
     def notice(self) -> str:
+        if self.unavailable():
+            return self.unavailable() or ""
         if self.planted is not None:
             return "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
         return "cleaning run: the folder given as clean_dir (pseudonymized data only)"
@@ -264,6 +276,7 @@ class DataQuality(Evaluation):
     def _rules(self) -> pd.DataFrame:
         return rules(self.run, self.p.lang)
 
+    @needs()
     def rows(self) -> report.Section:
         """Rows in = kept + quarantined, with the figure of where rows went and which rules fired."""
         s = self.section()
@@ -277,18 +290,21 @@ class DataQuality(Evaluation):
         s.table("accounting", self._accounting)
         return s
 
+    @needs()
     def sources(self) -> report.Section:
         """Rows by file and sheet."""
         s = self.section()
         s.table("by_source", by_source(self.run))
         return s
 
+    @needs()
     def rules_triggered(self) -> report.Section:
         """Every rule that fired: corrections, quarantine reasons, flags."""
         s = self.section()
         s.table("rules", self._rules)
         return s
 
+    @needs()
     def quarantined(self) -> report.Section:
         """The first quarantined records (pseudonyms only)."""
         s = self.section()
@@ -296,18 +312,21 @@ class DataQuality(Evaluation):
         s.note("the first quarantined records are in internal/quarantine_sample.csv, for the office's use")
         return s
 
+    @needs()
     def missing(self) -> report.Section:
         """Missing values by column (the 15 most missing shown)."""
         s = self.section()
         s.table("missingness", missingness(self.run), show=15)
         return s
 
+    @needs()
     def distributions(self) -> report.Section:
         """Distributions of the households kept."""
         s = self.section()
         s.figure("household_distributions", plots.household_distributions_figure(self.run.households, lang=self.p.lang))
         return s
 
+    @needs()
     def logic_checks(self) -> report.Section:
         """Rows kept, corrected, quarantined and flagged by township (and by village, internal); flags by
         township and rule."""
@@ -322,6 +341,7 @@ class DataQuality(Evaluation):
     def _planted_vs_found(self) -> pd.DataFrame | None:
         return None if self.planted is None else planted_vs_found(self.run, self.planted)
 
+    @needs()
     def planted_faults(self) -> report.Section:
         """For the synthetic demo: every planted fault against what the cleaner found."""
         s = self.section()
@@ -333,6 +353,8 @@ class DataQuality(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
+        if self.unavailable():
+            return self.key_figures_section({"synthetic": int(self.synthetic)})
         summary = self.run.summary
         metrics = {
             "synthetic": int(self.planted is not None),

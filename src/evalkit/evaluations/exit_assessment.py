@@ -88,6 +88,7 @@ class ExitAssessment(Evaluation):
     """The exit-assessment notebook's sections."""
 
     Params: ClassVar[type[Spec]] = Params
+    USES: ClassVar[tuple[str, ...]] = ("survey", "truth")
     p: Params
 
     @cached_property
@@ -156,14 +157,16 @@ class ExitAssessment(Evaluation):
 
     @property
     def synthetic_survey(self) -> bool:
-        """The survey is the synthetic county's (no ``survey_file``)."""
-        return not self.p.survey_file
+        """The survey is the SYNTHETIC county's (no ``survey_file``, and a SYNTHETIC package)."""
+        return not self.p.survey_file and self.synthetic
 
     @cached_property
     def survey(self) -> pd.DataFrame | None:
         """The entered results, or the synthetic survey (of the end of 2018: None for other years)."""
         if self.p.survey_file:
             return assessment.read_survey(self.p.survey_file)
+        if self.lacks("survey"):
+            return None
         return self.county["survey"] if self.p.year == 2018 else None
 
     @cached_property
@@ -189,8 +192,10 @@ class ExitAssessment(Evaluation):
         s = self.section()
         table, survey = self._table, self.survey
         if table is None:
+            why = None if self.p.survey_file else self.lacks("survey")
             s.note(
-                f"no assessment survey for {self.p.year}: the synthetic survey is of the end of 2018; "
+                why
+                or f"no assessment survey for {self.p.year}: the package's survey is of the end of 2018; "
                 "the plan above still applies"
             )
             return s

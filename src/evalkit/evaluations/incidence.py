@@ -20,7 +20,7 @@ import pandas as pd
 
 from evalkit import indicators as ind
 from evalkit import disclosure, plots, published, reference, report
-from evalkit.evaluations.base import Evaluation, Spec, param
+from evalkit.evaluations.base import Evaluation, Spec, needs, param
 from evalkit.indicators import core
 from evalkit.indicators.decompose import fgt_by_group, growth_redistribution
 from evalkit.indicators.multidim import GUARANTEES, alkire_foster
@@ -189,6 +189,7 @@ class Incidence(Evaluation):
 
     # published figures
 
+    @needs("published")
     def ledger_section(self) -> report.Section:
         """Every published figure (written), and the number of figures by area (shown)."""
         s = self.section()
@@ -196,6 +197,7 @@ class Incidence(Evaluation):
         s.table("ledger_by_area", published.summary_by_area(self.ledger, self.p.lang))
         return s
 
+    @needs("published")
     def incidence_path(self) -> report.Section:
         """The incidence path (published at the ends, derived between) against the exit threshold."""
         s = self.section()
@@ -204,6 +206,7 @@ class Incidence(Evaluation):
         s.table("incidence_path", path)
         return s
 
+    @needs("published")
     def exits(self) -> report.Section:
         """Households and persons exiting poverty by year."""
         s = self.section()
@@ -212,6 +215,7 @@ class Incidence(Evaluation):
         s.table("exits_by_year", exits)
         return s
 
+    @needs("published")
     def villages_exited(self) -> report.Section:
         """Registered poor villages exited by year."""
         s = self.section()
@@ -224,6 +228,7 @@ class Incidence(Evaluation):
     def _reconciliation(self) -> pd.DataFrame:
         return published.reconcile(self.data_dir)
 
+    @needs("published")
     def reconciliation(self) -> report.Section:
         """Every identity the report implies, failing ones first and shaded, then each failure in words."""
         s = self.section()
@@ -268,7 +273,7 @@ class Incidence(Evaluation):
         )
         s.table("registry_incidence", self._registry)
         villages = self.suppress_villages(
-            self._village_tests, ["poor_households", "poor_persons"], derived=["incidence_pct"]
+            self._village_tests, ["poor_households", "poor_persons"], derived=["incidence_pct", "passes"]
         )
         s.table("village_exit_tests", villages, show=10)
         s.note(
@@ -286,6 +291,7 @@ class Incidence(Evaluation):
     def _survey_table(self) -> pd.DataFrame:
         return survey_indicators(self.county["survey"], self.line[0])
 
+    @needs("survey")
     def survey(self) -> report.Section:
         """Depth, severity and inequality from the survey, with design-based intervals."""
         s = self.section()
@@ -296,6 +302,9 @@ class Incidence(Evaluation):
     def decomposition(self) -> report.Section:
         """The poverty gap by township (survey) or cause (registry), contributions adding up."""
         s = self.section()
+        if self.p.group_by == "township" and (why := self.lacks("survey")):
+            s.note(why)
+            return s
         year = min(self.p.year, 2018)
         line = (
             reference.poverty_line(self.p.line, year, self.data_dir)[0] if self.p.group_by == "cause" else self.line[0]
@@ -336,6 +345,7 @@ class Incidence(Evaluation):
         s.table("guarantees_dimensions", dims)
         return s
 
+    @needs("survey")
     def registry_vs_survey(self) -> report.Section:
         """Weighted persons by registry status and income poverty in the survey, overall and by decile."""
         s = self.section()
@@ -371,19 +381,28 @@ class Incidence(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
-        metrics = published.trend_metrics(self.ledger, self.p.year, threshold_pct=self.threshold)
-        reconciliation = self._reconciliation
-        metrics.update(identities_checked=len(reconciliation), identities_failed=int((~reconciliation["holds"]).sum()))
+        metrics: dict[str, float | int] = {}
+        if not self.lacks("published"):
+            metrics.update(published.trend_metrics(self.ledger, self.p.year, threshold_pct=self.threshold))
+            reconciliation = self._reconciliation
+            metrics.update(
+                identities_checked=len(reconciliation), identities_failed=int((~reconciliation["holds"]).sum())
+            )
         row = self._registry.set_index("year").loc[self.p.year]
-        estimates = self._survey_table.set_index("indicator")
         af = self._guarantees[0]
         metrics.update(
             registry_incidence_pct=round(float(row["incidence_pct"]), 4),
             registry_poor_persons=int(row["poor_persons"]),
             villages_passing=int(self._village_tests["passes"].sum()),
-            survey_headcount=round(float(estimates.loc["headcount", "estimate"]), 6),
-            survey_headcount_se=round(float(estimates.loc["headcount", "std_error"]), 6),
-            survey_gini=round(float(estimates.loc["gini", "estimate"]), 6),
+        )
+        if not self.lacks("survey"):
+            estimates = self._survey_table.set_index("indicator")
+            metrics.update(
+                survey_headcount=round(float(estimates.loc["headcount", "estimate"]), 6),
+                survey_headcount_se=round(float(estimates.loc["headcount", "std_error"]), 6),
+                survey_gini=round(float(estimates.loc["gini", "estimate"]), 6),
+            )
+        metrics.update(
             af_m0=round(float(af.set_index("measure").loc["M0", "value"]), 6),
             bunching_excess_mass=round(float(self._bunching.excess_mass), 4),
         )

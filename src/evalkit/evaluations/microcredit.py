@@ -26,7 +26,7 @@ import pandas as pd
 
 from evalkit import plots, published, report
 from evalkit.errors import EstimationError
-from evalkit.evaluations.base import Evaluation, Spec, param, reps_param, seed_param, year_param
+from evalkit.evaluations.base import Evaluation, Spec, needs, param, reps_param, seed_param, year_param
 from evalkit.impact import Effect, att, did, placebo, repayment, take_up, wild_cluster_bootstrap
 from evalkit.indicators import Estimate, concentration_curve, concentration_index
 
@@ -73,7 +73,7 @@ def analysis_panel(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
     loan year on), plus pre-loan characteristics (``base_*`` of 2015, ``base_trend_pc`` = 2015 − 2014
     income, ``household_type``: ``dibao`` if the household drew the minimum living allowance in 2015)."""
     households = county["households"].merge(county["villages"][["village_id", "township_id"]], on="village_id")
-    loans = county["loans"]
+    loans = county.get("loans", pd.DataFrame(columns=["household_id", "loan_year", "model"]))
     first = loans.sort_values("loan_year").drop_duplicates("household_id")[["household_id", "loan_year", "model"]]
     panel = county["panel"].loc[lambda p: p["year"] <= year]
     base = panel.loc[panel["year"] == BASE_YEAR].set_index("household_id")
@@ -352,6 +352,7 @@ class Microcredit(Evaluation):
     """The microcredit notebook's sections."""
 
     Params: ClassVar[type[Spec]] = Params
+    USES: ClassVar[tuple[str, ...]] = ("published", "truth")
     p: Params
 
     @cached_property
@@ -362,7 +363,7 @@ class Microcredit(Evaluation):
     @cached_property
     def loans(self) -> pd.DataFrame:
         """Loans granted by the end of the year."""
-        loans = self.county["loans"]
+        loans = self.table("loans")
         return loans.loc[loans["loan_year"] <= self.p.year]
 
     @property
@@ -386,6 +387,7 @@ class Microcredit(Evaluation):
             "own_use_share": float(self.loans["model"].isin(["self_development", "partnership"]).mean()),
         }
 
+    @needs("loans")
     def reach(self) -> report.Section:
         """Take-up overall and by township, village, cause, pre-loan income quintile, household type and model;
         the risk fund's leverage; the reach figure."""
@@ -404,7 +406,8 @@ class Microcredit(Evaluation):
             loans.groupby("model").agg(loans=("loan_id", "size"), amount_yuan=("amount_yuan", "sum")).reset_index()
         )
         by_model["share_of_borrowers"] = by_model["loans"] / by_model["loans"].sum()
-        s.show(pd.Series(self._leverage).round(3).rename("value").rename_axis("measure").reset_index())
+        if not self.lacks("published"):
+            s.show(pd.Series(self._leverage).round(3).rename("value").rename_axis("measure").reset_index())
         s.table("reach_model", by_model)
         names = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
         by_township = reach["township_id"].assign(township=lambda t: t["township_id"].map(names))
@@ -415,6 +418,7 @@ class Microcredit(Evaluation):
     def _depth(self) -> tuple[Estimate | None, float]:
         return depth(self.panel, self.county["loans"], self.p.year, seed=self.p.seed)
 
+    @needs("loans")
     def depth(self) -> report.Section:
         """The concentration index and curve of loans over 2015 income; borrowers in the poorest fifth."""
         s = self.section()
@@ -431,6 +435,7 @@ class Microcredit(Evaluation):
         s.note(f"borrowers in the poorest 2015 income quintile: {poorest_share:.1%}")
         return s
 
+    @needs("loans")
     def repayment(self) -> report.Section:
         """Repayment by model and cohort, loan sizes, loans outstanding by year."""
         s = self.section()
@@ -469,6 +474,7 @@ class Microcredit(Evaluation):
     def _effects(self) -> pd.DataFrame | None:
         return effects_table(self._estimates, self.truth) if self.any_loans else None
 
+    @needs("loans")
     def effects(self) -> report.Section:
         """Every estimator's effect on the outcome, beside the truth (one machine-readable table)."""
         s = self.section()
@@ -481,6 +487,7 @@ class Microcredit(Evaluation):
     def _result(self, name: str) -> Effect:
         return next(result for method, _, result in self._estimates if method == name)
 
+    @needs("loans")
     def event_study(self) -> report.Section:
         """Event-study paths (two-way fixed effects and Callaway–Sant'Anna), pre-trend tests and a placebo."""
         s = self.section()
@@ -519,6 +526,7 @@ class Microcredit(Evaluation):
             return None
         return result.to_frame()[[*EFFECT_COLUMNS, *result.details]]
 
+    @needs("loans")
     def heterogeneity(self) -> report.Section:
         """Callaway–Sant'Anna effects by credit model and by 2015 income tercile, with pre-trend tests."""
         s = self.section()
@@ -542,13 +550,16 @@ class Microcredit(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
+        if self.lacks("loans"):
+            return self.key_figures_section({"synthetic": int(self.synthetic)})
         metrics: dict[str, float | int] = {
             "synthetic": int(self.synthetic),
             "borrowers": int(self.loans["household_id"].nunique()),
             "loans_yuan": int(self.loans["amount_yuan"].sum()),
             "take_up": round(float(self._overall["take_up"].iloc[0]), 6),
-            "leverage_published": round(self._leverage["published_loans_over_fund"], 4),
         }
+        if not self.lacks("published"):
+            metrics["leverage_published"] = round(self._leverage["published_loans_over_fund"], 4)
         index, poorest_share = self._depth
         if index is not None:
             metrics["concentration_index"] = round(index.estimate, 6)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit import plots, published, report
 from evalkit.crosscheck import crosscheck
-from evalkit.evaluations.base import Evaluation, Spec
+from evalkit.evaluations.base import Evaluation, Spec, needs
 from evalkit.indicators import registry_incidence
 from evalkit.labels import check_lang
 from evalkit.reference import poverty_causes
@@ -42,10 +42,13 @@ def by_cause(households: pd.DataFrame, lang: str = "en", data_dir: str | None = 
     return table
 
 
-def headcount_vs_ledger(county: dict[str, pd.DataFrame], ledger: pd.DataFrame) -> pd.DataFrame:
+def headcount_vs_ledger(county: dict[str, pd.DataFrame], ledger: pd.DataFrame | None) -> pd.DataFrame:
     """Registered poor households and persons at each year end (:func:`evalkit.indicators.registry_incidence`)
-    beside the ledger's path (published or derived from exits), with the difference in persons."""
+    beside the ledger's path (published or derived from exits), with the difference in persons (the
+    registry alone when there is no ledger)."""
     registry = registry_incidence(county["panel"], county["households"], county["villages"]).drop(columns="agri_pop")
+    if ledger is None:
+        return registry
     path = published.incidence_path(ledger)[["year", "poor_persons", "source"]]
     table = registry.merge(path.rename(columns={"poor_persons": "ledger_persons"}), on="year", how="left")
     table["difference"] = table["poor_persons"] - table["ledger_persons"]
@@ -95,6 +98,7 @@ class RegistryOverview(Evaluation):
     def _check(self) -> pd.DataFrame:
         return crosscheck(self.county, self.ledger, data_dir=self.data_dir)
 
+    @needs("published", "programs", "loans", "labour")
     def crosscheck(self) -> report.Section:
         """Every ledger figure the registry can speak to, recomputed from it (the others are written too)."""
         s = self.section()
@@ -104,7 +108,7 @@ class RegistryOverview(Evaluation):
 
     @cached_property
     def _headcount(self) -> pd.DataFrame:
-        table = headcount_vs_ledger(self.county, self.ledger)
+        table = headcount_vs_ledger(self.county, None if self.lacks("published") else self.ledger)
         return table.loc[table["year"] <= self.p.year]
 
     def headcount(self) -> report.Section:
@@ -128,9 +132,10 @@ class RegistryOverview(Evaluation):
     @cached_property
     def loans(self) -> pd.DataFrame:
         """Loans granted by the end of the year."""
-        loans = self.county["loans"]
+        loans = self.table("loans")
         return loans.loc[loans["loan_year"] <= self.p.year]
 
+    @needs("loans")
     def microcredit(self) -> report.Section:
         """Loans, amounts and repayment by microcredit model."""
         s = self.section()
@@ -140,16 +145,18 @@ class RegistryOverview(Evaluation):
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
         row = self._headcount.loc[self._headcount["year"] == self.p.year].iloc[0]
-        check = self._check
         metrics: dict[str, float | int] = {
             "synthetic": int(self.synthetic),
             "registry_households": len(self.county["households"]),
             "registry_persons": len(self.county["members"]),
-            "crosscheck_matches": int((check["status"] == "matches").sum()),
-            "crosscheck_differs": int((check["status"] == "differs").sum()),
-            "registered_persons_end_of_year": int(row["poor_persons"]),
-            "registry_incidence_pct": round(float(row["incidence_pct"]), 4),
-            "borrowers_to_date": int(self.loans["household_id"].nunique()),
-            "loans_to_date_yuan": int(self.loans["amount_yuan"].sum()),
         }
+        if not self.lacks("published", "programs", "loans", "labour"):
+            check = self._check
+            metrics["crosscheck_matches"] = int((check["status"] == "matches").sum())
+            metrics["crosscheck_differs"] = int((check["status"] == "differs").sum())
+        metrics["registered_persons_end_of_year"] = int(row["poor_persons"])
+        metrics["registry_incidence_pct"] = round(float(row["incidence_pct"]), 4)
+        if not self.lacks("loans"):
+            metrics["borrowers_to_date"] = int(self.loans["household_id"].nunique())
+            metrics["loans_to_date_yuan"] = int(self.loans["amount_yuan"].sum())
         return self.key_figures_section(metrics)

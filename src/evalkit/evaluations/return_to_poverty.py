@@ -83,6 +83,7 @@ class ReturnToPoverty(Evaluation):
     """The return-to-poverty notebook's sections."""
 
     Params: ClassVar[type[Spec]] = Params
+    USES: ClassVar[tuple[str, ...]] = ("published",)
     p: Params
 
     @cached_property
@@ -131,7 +132,7 @@ class ReturnToPoverty(Evaluation):
         )
         villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
         s.note(disclosure.note(villages, min_count=self.p.min_count))
-        s.table("by_village", villages)
+        s.table("by_village", villages, show=bool(villages["households"].notna().any()))  # nothing to show if all blank
         return s
 
     @cached_property
@@ -219,12 +220,15 @@ class ReturnToPoverty(Evaluation):
             "synthetic": int(self.synthetic),
             "screened_households": int(report_row["households"]),
             "screened_persons": int(report_row["persons"]),
-            "published_screened_households": published.figure("dp_screened_hh", self.data_dir),
-            "published_screened_persons": published.figure("dp_screened_pp", self.data_dir),
-            "risk_model_auc_out_of_time": round(oot.auc_falls, 6),
-            "unstable_exited_households": int(self._flags["unstable_exited"].sum()),
-            "sudden_hardship_households": int(self._flags["sudden_hardship"].sum()),
         }
+        if not self.lacks("published"):
+            metrics["published_screened_households"] = published.figure("dp_screened_hh", self.data_dir)
+            metrics["published_screened_persons"] = published.figure("dp_screened_pp", self.data_dir)
+        metrics.update(
+            risk_model_auc_out_of_time=round(oot.auc_falls, 6),
+            unstable_exited_households=int(self._flags["unstable_exited"].sum()),
+            sudden_hardship_households=int(self._flags["sudden_hardship"].sum()),
+        )
         if np.isfinite(oot.auc_returns):
             metrics["return_auc_out_of_time"] = round(oot.auc_returns, 6)
         for row in self._other_years[0].itertuples():

@@ -24,7 +24,7 @@ import pandas as pd
 
 from evalkit import datasets, plots, published, report
 from evalkit.errors import EstimationError, ParameterError
-from evalkit.evaluations.base import Evaluation, Spec, param, reps_param, seed_param, year_param
+from evalkit.evaluations.base import Evaluation, Spec, needs, param, reps_param, seed_param, year_param
 from evalkit.impact.att import att, propensity
 from evalkit.impact.diagnostics import att_weights, balance, balance_test, e_value, overlap, rosenbaum_bounds
 from evalkit.impact.matching import nearest
@@ -87,7 +87,12 @@ def _county(county: dict[str, pd.DataFrame]) -> Dataset:
     frame["trained"] = frame["trained"].astype(int)
     for column in ("employed_2016", "employed_2019", "completed"):
         frame[column] = frame[column].astype(int)
-    truth = county["truth"].query("program == 'training' and group == 'all'").set_index("outcome")["value"]
+    planted = county.get("truth")  # SYNTHETIC packages only
+    truth = (
+        planted.query("program == 'training' and group == 'all'").set_index("outcome")["value"]
+        if planted is not None
+        else pd.Series(dtype=float)
+    )
     return Dataset(
         name="county",
         data=frame,
@@ -98,7 +103,7 @@ def _county(county: dict[str, pd.DataFrame]) -> Dataset:
         cluster="village_id",
         truth={k: float(v) for k, v in truth.items()},
         truth_label="truth",
-        synthetic=True,
+        synthetic=planted is not None,
     )
 
 
@@ -332,7 +337,16 @@ class Training(Evaluation):
     """The training notebook's sections."""
 
     Params: ClassVar[type[Spec]] = Params
+    USES: ClassVar[tuple[str, ...]] = ("labour", "programs", "published", "truth")
     p: Params
+
+    @property
+    def missing(self) -> str | None:
+        """Why the chosen dataset cannot be built (the county's package lacks the training follow-up)."""
+        return self.lacks("labour") if self.p.dataset == "county" else None
+
+    def unavailable(self) -> str | None:
+        return self.missing
 
     @cached_property
     def dataset(self) -> Dataset:
@@ -347,10 +361,12 @@ class Training(Evaluation):
 
     @property
     def synthetic(self) -> bool:
-        return self.dataset.synthetic
+        return self.dataset.synthetic if self.p.dataset != "county" else super().synthetic
 
     @property
     def notice(self) -> str:
+        if self.p.dataset == "county":
+            return super().notice
         if self.dataset.synthetic:
             return datasets.SYNTHETIC_NOTICE
         return f"dataset {self.dataset.name}: public data (causaldata)"
@@ -358,6 +374,8 @@ class Training(Evaluation):
     @property
     def heading(self) -> str:
         """Outcome, treatment, covariates and the group sizes, in two lines."""
+        if self.missing:
+            return self.missing
         y, d, x = self.columns
         data = self.dataset.data
         return (
@@ -365,11 +383,12 @@ class Training(Evaluation):
             f"{int(data[d].sum())} treated, {int((data[d] == 0).sum())} untreated"
         )
 
+    @needs()
     def participation(self) -> report.Section:
         """County data: participation and completion by course, township, sex and education; outcomes by
         course; households with someone working; jobs against the report."""
         s = self.section()
-        if not self.dataset.synthetic:
+        if self.p.dataset != "county":
             s.note("participation tables need the county registry; the NSW data are a sample of trainees and controls")
             return s
         ds = self.dataset
@@ -379,6 +398,8 @@ class Training(Evaluation):
             s.table(f"participation_{by}", participation(named, by), show=by == "course")
         s.table("outcomes_by_course", outcomes_by_course(ds))
         s.table("households_with_work", households_with_work(ds))
+        if self.lacks("programs", "published"):
+            return s
         programs = self.county["programs"]
         jobs = pd.DataFrame(
             [
@@ -404,6 +425,7 @@ class Training(Evaluation):
         estimators = _estimator_names(p.estimators)
         return estimate_all(self.dataset, y, d, x, estimators, caliper=p.caliper, reps=p.reps, seed=p.seed)
 
+    @needs()
     def effects(self) -> report.Section:
         """Every estimator beside the truth (or the experimental benchmark), and the figure."""
         s = self.section()
@@ -418,6 +440,7 @@ class Training(Evaluation):
         y, d, x = self.columns
         return diagnostics(self.dataset, y, d, x, caliper=self.p.caliper)
 
+    @needs()
     def diagnostics(self) -> report.Section:
         """Balance before and after weighting and matching, joint balance tests, overlap and trimming."""
         s = self.section()
@@ -431,6 +454,7 @@ class Training(Evaluation):
         s.figure("overlap", plots.overlap_figure(diag.score, self.dataset.data[d].to_numpy(), lang=self.p.lang))
         return s
 
+    @needs()
     def sensitivity(self) -> report.Section:
         """E-values and Rosenbaum bounds."""
         s = self.section()
@@ -440,6 +464,8 @@ class Training(Evaluation):
 
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
+        if self.unavailable():
+            return self.key_figures_section({"synthetic": int(self.synthetic)})
         d = self.columns[1]
         data = self.dataset.data
         metrics: dict[str, float | int] = {

@@ -23,7 +23,46 @@ from pandas.io.formats.style import Styler
 
 from evalkit.labels import check_lang, translate_columns
 
-__all__ = ["Section"]
+__all__ = ["Section", "format_number", "table_html"]
+
+#: What an empty cell shows (a missing value, or a count suppressed as too small to publish).
+EMPTY = "–"
+
+
+def format_number(value: float) -> str:
+    """A number as a reader wants it: whole numbers with thousands separators and no ``.0``; others with
+    four significant digits, or one decimal from 100 up (never scientific notation for yuan).
+
+    >>> [format_number(v) for v in (1568.0, 73200000.0, 0.43519, 4.943846153846153, 2876.25, float("nan"))]
+    ['1,568', '73,200,000', '0.4352', '4.944', '2,876.2', '–']
+    """
+    if value != value:  # NaN
+        return EMPTY
+    if value in (float("inf"), float("-inf")):
+        return "∞" if value > 0 else "-∞"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.4g}"
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """A frame as an HTML table for the report: numbers by :func:`format_number`, empty cells as a dash,
+    no row numbers (an index that means something, such as a pivot's, is kept)."""
+    meaningful = not isinstance(frame.index, pd.RangeIndex)
+    out = frame.astype(object).where(frame.notna(), None)
+    for column in range(out.shape[1]):
+        out.isetitem(column, [_cell(v) for v in out.iloc[:, column]])
+    return out.to_html(index=meaningful, na_rep=EMPTY, border=0)
+
+
+def _cell(value: object) -> object:
+    if value is None or value is pd.NA:
+        return EMPTY
+    if isinstance(value, float):
+        return format_number(value)
+    return value
 
 
 @dataclass
@@ -90,7 +129,7 @@ class Section:
             elif isinstance(item, Styler):
                 parts.append(item.to_html())
             else:
-                parts.append(translate_columns(item, self.lang)._repr_html_())
+                parts.append(table_html(translate_columns(item, self.lang)))
         return "\n".join(parts)
 
     def __repr__(self) -> str:

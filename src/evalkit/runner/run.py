@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit import __version__, folders, package, paths
+from evalkit import __version__, evaluations, folders, package, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, path_parameters, validate
 from evalkit.report.outputs import METRICS_FILE, read_metrics
@@ -320,12 +320,18 @@ def run(
         }
     for source in sources:
         problems += validate(source.stem, declared_by[source], checks[source.stem], data_dir=data_dir or None)
+        if source.stem in evaluations.NOTEBOOKS:
+            lacking = [t for t in evaluations.evaluation_class(source.stem).REQUIRES if not pkg.has(t)]
+            if lacking:
+                problems.append(
+                    f"{source.stem} needs the table(s) {', '.join(lacking)}, which the data package does not hold"
+                )
     if problems:
         raise ParameterError("parameters rejected before any notebook ran:\n  " + "\n  ".join(problems))
     _check_kernel(kernel)
 
     inputs = [p for p in named.values()]
-    places = {str(out_dir.parent): "..", str(paths.project_root()): ".", sys.prefix: "<python>"}
+    places = {str(out_dir.parent): "..", str(paths.project_root()): ".", sys.prefix: "[python]"}
     places.update({str(Path.home()): "~"})
     cores = os.cpu_count() or 1
     workers = max(1, min(jobs or cores, len(sources)))
