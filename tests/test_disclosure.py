@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit.disclosure import pool_small, suppress
+from evalkit.disclosure import fold_ends, pool_small, suppress
 
 
 def test_counts_one_to_four_and_what_is_derived_from_them_are_blanked() -> None:
@@ -73,3 +73,14 @@ def test_small_rows_of_a_breakdown_are_pooled_so_the_total_still_adds_up() -> No
     assert tiny["programs"].tolist() == ["a", "(others)"] and tiny["households"].isna().tolist() == [False, True]
     assert tiny["households"].dtype == "Int64"  # counts stay whole numbers beside the blank
     assert pool_small(t.iloc[:1], "households", "programs").equals(t.iloc[:1].reset_index(drop=True))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=12))
+def test_folded_distributions_keep_the_total_and_show_no_small_count(counts) -> None:
+    table = pd.DataFrame({"size": range(len(counts)), "households": counts})
+    folded = fold_ends(table, "households", "size", min_count=5)
+    if sum(counts) < 5:
+        assert folded["households"].isna().all()
+        return
+    assert folded["households"].sum() == sum(counts)
+    assert not folded["households"].between(1, 4).any()

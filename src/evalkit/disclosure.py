@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["suppress", "pool_small", "note", "MIN_COUNT"]
+__all__ = ["suppress", "pool_small", "fold_ends", "note", "MIN_COUNT"]
 
 #: The default threshold: counts from 1 to 4 are not published.
 MIN_COUNT = 5
@@ -96,6 +96,45 @@ def pool_small(
     out = pd.concat([table.loc[~small].astype({key: object}), pooled], ignore_index=True)
     whole = [c for c in table.columns if c != key and pd.api.types.is_integer_dtype(table[c])]
     return out.astype({c: "Int64" for c in whole})  # counts stay whole numbers beside the pooled row's blanks
+
+
+def fold_ends(table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+    """A distribution over an ordered ``key`` (households by number of programs) with its thin ends folded:
+    the highest values joined into "k or more" and the lowest into "k or fewer" until each end holds at
+    least ``min_count``; a thin value inside is folded into its lower neighbour's row. Totals are kept, so
+    nothing is blanked that the total would reveal.
+
+    >>> t = pd.DataFrame({"size": [0, 1, 2, 3, 7, 8], "households": [2, 40, 851, 30, 20, 1]})
+    >>> fold_ends(t, "households", "size").to_dict("list")
+    {'size': ['1 or fewer', '2', '3', '7 or more'], 'households': [42, 851, 30, 21]}
+    """
+    ordered = table.sort_values(key).reset_index(drop=True)
+    keys, counts = ordered[key].tolist(), ordered[count].tolist()
+    if sum(counts) < min_count:
+        return pd.DataFrame({key: ["all"], count: [np.nan]})
+    labels = [str(k) for k in keys]
+    while len(counts) > 1 and 0 < counts[-1] < min_count:  # fold the top
+        last = counts.pop()
+        counts[-1] += last
+        keys.pop()
+        labels.pop()
+        labels[-1] = f"{keys[-1]} or more"
+    while len(counts) > 1 and 0 < counts[0] < min_count:  # fold the bottom
+        first = counts.pop(0)
+        counts[0] += first
+        keys.pop(0)
+        labels.pop(0)
+        labels[0] = f"{keys[0]} or fewer"
+    i = 1
+    while i < len(counts) - 1:  # a thin value inside joins the row below it
+        if 0 < counts[i] < min_count:
+            thin = counts.pop(i)
+            counts[i - 1] += thin
+            keys.pop(i)
+            labels[i - 1] = f"{labels[i - 1]}–{labels.pop(i)}"
+        else:
+            i += 1
+    return pd.DataFrame({key: labels, count: counts})
 
 
 def note(table: pd.DataFrame, *, min_count: int = MIN_COUNT, rows: str = "villages") -> str:

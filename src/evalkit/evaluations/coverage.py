@@ -168,12 +168,8 @@ class Coverage(Evaluation):
         s.figure("combinations", plots.upset_figure(large, top=15, lang=self.p.lang))
         counts = self.matrix["programs_received"].value_counts().sort_index().rename_axis("size")
         s.show(
-            disclosure.pool_small(
-                counts.reset_index(name="households"),
-                "households",
-                "size",
-                min_count=self.p.min_count,
-                label="(other numbers of programs)",
+            disclosure.fold_ends(
+                counts.reset_index(name="households"), "households", "size", min_count=self.p.min_count
             )
         )
         return s
