@@ -304,6 +304,44 @@ def test_a_package_written_by_synth_runs_with_the_same_numbers(annual_run, tmp_p
     for name in only:
         assert report.read_metrics(out / name) == report.read_metrics(annual_run.out / name), name
 
+    # the round trip: the raw files it wrote beside the package build back into the same numbers
+    key = tmp_path / "key"
+    assert _cli(evalkit_cli, "key", "--new", str(key)).returncode == 0
+    built = tmp_path / "built"
+    made = _cli(
+        evalkit_cli,
+        "build",
+        str(tmp_path / "synth" / "raw"),
+        "--out",
+        str(built),
+        "--key-file",
+        str(key),
+        "--synthetic",
+    )
+    assert made.returncode == 0, made.stderr
+    run = _cli(
+        evalkit_cli,
+        "run",
+        "--data",
+        str(built),
+        "--year",
+        "2018",
+        "--out",
+        str(tmp_path / "rt"),
+        "-p",
+        f"clean_dir={annual_run.clean_dir}",  # the data-quality report of the same cleaning run
+    )
+    assert run.returncode == 0, run.stderr
+    for path in NOTEBOOKS:
+        ours, committed = (
+            report.read_metrics(tmp_path / "rt" / path.stem),
+            report.read_metrics(annual_run.out / path.stem),
+        )
+        planted = {k for k in committed if k.endswith(("_truth_in_ci", "_true"))}  # the truth is not in raw files
+        assert set(committed) - set(ours) <= planted, path.stem
+        same = set(committed) - planted
+        assert {k: ours[k] for k in same} == {k: committed[k] for k in same}, path.stem
+
 
 def test_a_package_with_only_the_required_tables_runs_to_the_end(tmp_path, evalkit_cli) -> None:
     """An office's package holding only the required tables (no survey, loan ledger, programs, training

@@ -81,7 +81,7 @@ def test_help_lists_every_verb(evalkit_cli) -> None:
     done = subprocess.run([*evalkit_cli, "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     verbs = re.findall(r"^    (\w+)", done.stdout, flags=re.M)
-    assert sorted(verbs) == ["clean", "indicators", "key", "params", "reconcile", "run", "synth", "validate"]
+    assert sorted(verbs) == ["build", "clean", "indicators", "key", "params", "reconcile", "run", "synth", "validate"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

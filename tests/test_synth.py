@@ -161,6 +161,7 @@ def test_synth_command(tmp_path, evalkit_cli) -> None:
     pkg = tmp_path / "package"
     assert sorted(p.name for p in (pkg / "synthetic").iterdir()) == sorted(f"synthetic_{t}.csv" for t in synth.TABLES)
     assert "(SYNTHETIC data package" in done.stdout
+    assert len(list((tmp_path / "raw" / "registry").iterdir())) == 6  # one export per year, 2014-2019
     opened = package.check(pkg)  # valid, and says what it is
     assert opened.synthetic and opened.descriptor["name"] == "licheng-synthetic-3"
     # a folder holding other files is refused, and left as it was

@@ -55,6 +55,7 @@ _SUBMODULES = {
     "sampling",
     "crosscheck",
     "engines",
+    "build",
     # generator
     "synth",
     # output

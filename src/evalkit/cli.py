@@ -64,6 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     params = sub.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", help="notebook name or path, e.g. 01_incidence_trends")
 
+    bld = sub.add_parser(
+        "build",
+        help="build a data package from an office's raw files (registry exports, place roster, loan ledger)",
+        description="Cleans every registry export as `evalkit clean` does (pseudonyms first), links households "
+        "and persons across years through the pseudonyms, and writes a data package with build/ reports "
+        "(files read, links made or failed, quarantined rows).",
+    )
+    bld.add_argument("inputs", nargs="+", metavar="INPUT", help="raw files or folders of them")
+    bld.add_argument("--out", metavar="PKG", help="the package folder to write")
+    bld.add_argument(
+        "--into",
+        metavar="PKG",
+        help="add the given years to a package built before with the same key (written back into it)",
+    )
+    bld.add_argument("--key-file", help="file holding the pseudonym key (default: $EVALKIT_PSEUDONYM_KEY)")
+    bld.add_argument(
+        "--synthetic", action="store_true", help="the files are evalkit's SYNTHETIC county (from `evalkit synth`)"
+    )
+
     val = sub.add_parser(
         "validate",
         help="check a data package against evalkit's contract; list every problem",
@@ -74,8 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     syn = sub.add_parser(
         "synth",
-        help="write the SYNTHETIC county as a data package (DIR/package/)",
-        description="Writes DIR/package/: the SYNTHETIC county as a data package, usable with `evalkit run --data`.",
+        help="write the SYNTHETIC county as a data package (DIR/package/) and as an office's raw files (DIR/raw/)",
+        description="Writes DIR/package/: the SYNTHETIC county as a data package, usable with `evalkit run --data`; "
+        "and DIR/raw/: the same county as an office holds it (registry exports 2014-2019, place roster, loan "
+        "ledger), with invented identifiers, for `evalkit build`.",
     )
     syn.add_argument("--out", required=True, metavar="DIR", help="output folder (the package goes to DIR/package/)")
     syn.add_argument("--seed", type=int, default=None, help="random seed (default: the committed data's seed)")
@@ -240,8 +261,36 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         folder = write_scaled(args.out, args.scale, seed=seed, chunk_households=args.chunk_households)
         print(f"wrote {folder} (SYNTHETIC, Parquet in chunks)")
         return 0
+    from evalkit import datasets
+    from evalkit.synth.raw import write_raw
+
     folder = synth.write_package(Path(args.out) / "package", seed)
     print(f"wrote {folder} (SYNTHETIC data package; use it with `evalkit run --data {folder}`)")
+    raw = Path(args.out) / "raw"
+    write_raw(datasets.load_county(folder), raw, seed=seed)
+    print(
+        f"wrote {raw} (the same SYNTHETIC county as an office holds it, with invented names, ID numbers and phones; "
+        f"`evalkit build {raw} --out PKG --key-file KEY --synthetic` builds it back)"
+    )
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from evalkit import build, folders
+    from evalkit.io.pseudonym import load_key
+
+    out = args.out or args.into
+    if not out:
+        raise UserInputError("give --out PKG (a new package) or --into PKG (a package to add years to).")
+    folders.check_target(out, args.inputs)  # refused before hours of reading, not after
+    key = load_key(args.key_file)
+    result = build.build(args.inputs, key, synthetic=args.synthetic, into=args.into)
+    folder = build.write(result, out, inputs=args.inputs)
+    s = result.summary
+    print(
+        f"evalkit: wrote {folder}: {s['households']} households, {s['persons']} persons, years "
+        f"{', '.join(map(str, s['years']))}; links and problems in build/links.csv"
+    )
     return 0
 
 
@@ -325,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "synth": _cmd_synth,
         "reconcile": _cmd_reconcile,
         "validate": _cmd_validate,
+        "build": _cmd_build,
         "indicators": _cmd_indicators,
         "clean": _cmd_clean,
         "key": _cmd_key,

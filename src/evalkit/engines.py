@@ -182,7 +182,8 @@ TERMS: dict[str, Expr] = {
     "gap": _gap * _w,
     "gap2": _gap * _gap * _w,
     "watts": _poor * ln(_z / _y) * _w,  # incomes are floored at 1 yuan before any term
-    "registered": flag(col("status") == lit("registered")) * _w,
+    # still registered, or back in poverty after an exit (as evalkit.indicators.registry_incidence counts)
+    "registered": (flag(col("status") == lit("registered")) + flag(col("status") == lit("returned"))) * _w,
     "income": _y * _w,
     "registry_exits": flag(col("status") == lit("exited_this_year")),
 }

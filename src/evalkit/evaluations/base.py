@@ -192,6 +192,12 @@ class Evaluation:
             f"This data package has no {listed} table{'s' if len(names) > 1 else ''}, so this section is not computed."
         )
 
+    def township_names(self) -> pd.Series:
+        """Township id → name in the notebook's language (the Chinese name where the package has no English)."""
+        towns = self.county["townships"].set_index("township_id")
+        column = "name_en" if self.p.lang == "en" and "name_en" in towns else "name_zh"
+        return towns[column]
+
     def table(self, name: str) -> pd.DataFrame:
         """Table ``name`` of the package, or an empty frame with the dictionary's columns when it lacks it."""
         if self.package.has(name):

@@ -102,9 +102,8 @@ def village_projects(county: dict[str, pd.DataFrame], lists: pd.DataFrame) -> pd
     exits = households.groupby("village_id").agg(
         registered_households=("household_id", "size"), mean_exit_year=("exit_year", "mean")
     )
-    table = villages.set_index("village_id")[["name_zh", "name_en", "poor_village", "poor_village_exit_year"]].join(
-        exits
-    )
+    names = [c for c in ("name_zh", "name_en", "poor_village", "poor_village_exit_year") if c in villages]
+    table = villages.set_index("village_id")[names].join(exits)
     table["projects"] = projects.groupby("village_id")["project"].agg(lambda s: ", ".join(sorted(s)))
     table["named_for_project"] = table["projects"].notna()
     return table.reset_index()
@@ -144,7 +143,7 @@ class Coverage(Evaluation):
         """Coverage overall, by main cause of poverty and by township."""
         s = self.section()
         matrix = self.matrix
-        names = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
+        names = self.township_names()
         s.table("coverage", self._overall, show=False)
         s.show(self._overall.round(3))
         by_cause = s.table("coverage_by_cause", programs.coverage(matrix, "main_cause"), show=False)

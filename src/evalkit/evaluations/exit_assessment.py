@@ -180,7 +180,7 @@ class ExitAssessment(Evaluation):
         )
         rural = self.p.rural_persons or c["villages"]["agri_pop"].sum()
         table = assessment.assess(survey, remaining_persons=remaining, rural_persons=rural, region=self.p.region)
-        if self.synthetic_survey:
+        if self.synthetic_survey and not self.lacks("truth"):
             truth = c["truth"].query("program == 'exit_assessment'").set_index("outcome")["value"]
             table["truth"] = table["indicator"].map(truth)
         else:
@@ -229,7 +229,7 @@ class ExitAssessment(Evaluation):
                 p_below = row.p_meets if row.direction == "below" else 1 - row.p_meets
                 metrics[f"{key}_p_below_threshold"] = round(float(p_below), 6)
                 metrics[f"{key}_passes"] = int(row.passes)
-                if self.synthetic_survey:
+                if self.synthetic_survey and not self.lacks("truth"):
                     metrics[f"{key}_true"] = round(float(row.truth), 6)
             metrics["county_passes"] = int(table["passes"].all())
         return self.key_figures_section(metrics)

@@ -382,8 +382,9 @@ class Incidence(Evaluation):
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
         metrics: dict[str, float | int] = {}
-        if not self.lacks("published"):
+        if not self.lacks("published") and self.p.year in published.evaluation_years(self.data_dir):
             metrics.update(published.trend_metrics(self.ledger, self.p.year, threshold_pct=self.threshold))
+        if not self.lacks("published"):
             reconciliation = self._reconciliation
             metrics.update(
                 identities_checked=len(reconciliation), identities_failed=int((~reconciliation["holds"]).sum())

@@ -409,7 +409,7 @@ class Microcredit(Evaluation):
         if not self.lacks("published"):
             s.show(pd.Series(self._leverage).round(3).rename("value").rename_axis("measure").reset_index())
         s.table("reach_model", by_model)
-        names = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
+        names = self.township_names()
         by_township = reach["township_id"].assign(township=lambda t: t["township_id"].map(names))
         s.figure("reach", plots.reach_figure(by_township, "township", reach["base_income_quintile"], lang=self.p.lang))
         return s
@@ -454,7 +454,7 @@ class Microcredit(Evaluation):
     @cached_property
     def truth(self) -> dict[str, float] | None:
         """The planted effect of each estimand (synthetic data), else None."""
-        return truths(self.county["truth"], self.p.outcome, self.p.year) if self.synthetic else None
+        return None if self.lacks("truth") else truths(self.county["truth"], self.p.outcome, self.p.year)
 
     @cached_property
     def _estimates(self) -> list[tuple[str, str, Effect]]:

@@ -139,16 +139,29 @@ class ReturnToPoverty(Evaluation):
     def _features(self) -> pd.DataFrame:
         return risk.features(self.county["panel"], self.county["households"])
 
+    @property
+    def _no_next_year(self) -> str | None:
+        """Why the model cannot be validated: the panel holds no year after the screening year."""
+        last = int(self.county["panel"]["year"].max())
+        if self.p.year < last:
+            return None
+        return (
+            f"the panel ends in {last}: the model is validated on the year after the screening year, which the data "
+            "do not hold yet; the screening rule above still applies"
+        )
+
     @cached_property
     def _model(self) -> risk.OutOfTime:
-        last = int(self.county["panel"]["year"].max())
-        if self.p.year + 1 > last:
-            raise EstimationError(f"the panel ends in {last}; choose a screening year before it")
+        if self._no_next_year:
+            raise EstimationError(self._no_next_year)
         return risk.out_of_time(self._features, self.p.year)
 
     def risk_model(self) -> report.Section:
         """The logistic model trained up to the year, its odds ratios and calibration on the next year."""
         s = self.section()
+        if self._no_next_year:
+            s.note(self._no_next_year)
+            return s
         oot = self._model
         falls = oot.test["falls"].notna()
         calibration = risk.calibration(oot.test.loc[falls, "score"], oot.test.loc[falls, "falls"].astype(float))
@@ -165,6 +178,9 @@ class ReturnToPoverty(Evaluation):
     def rule_vs_model(self) -> report.Section:
         """Returns caught by the rule and by the model with the same number of visits and with ``budget``."""
         s = self.section()
+        if self._no_next_year:
+            s.note(self._no_next_year)
+            return s
         oot = self._model
         test = oot.test.loc[oot.test["returns"].notna()].merge(
             self._flags[["household_id", "report_rule"]], on="household_id"
@@ -215,7 +231,6 @@ class ReturnToPoverty(Evaluation):
     def key_figures(self) -> report.Section:
         """The figures written to ``metrics.json``."""
         report_row = self._criteria.set_index("criterion").loc["report_rule"]
-        oot = self._model
         metrics: dict[str, float | int] = {
             "synthetic": int(self.synthetic),
             "screened_households": int(report_row["households"]),
@@ -224,13 +239,14 @@ class ReturnToPoverty(Evaluation):
         if not self.lacks("published"):
             metrics["published_screened_households"] = published.figure("dp_screened_hh", self.data_dir)
             metrics["published_screened_persons"] = published.figure("dp_screened_pp", self.data_dir)
+        if not self._no_next_year:
+            metrics["risk_model_auc_out_of_time"] = round(self._model.auc_falls, 6)
         metrics.update(
-            risk_model_auc_out_of_time=round(oot.auc_falls, 6),
             unstable_exited_households=int(self._flags["unstable_exited"].sum()),
             sudden_hardship_households=int(self._flags["sudden_hardship"].sum()),
         )
-        if np.isfinite(oot.auc_returns):
-            metrics["return_auc_out_of_time"] = round(oot.auc_returns, 6)
+        if not self._no_next_year and np.isfinite(self._model.auc_returns):
+            metrics["return_auc_out_of_time"] = round(self._model.auc_returns, 6)
         for row in self._other_years[0].itertuples():
             metrics[f"screened_households_{row.year}"] = row.screened_households
             metrics[f"screened_persons_{row.year}"] = row.screened_persons

@@ -392,7 +392,7 @@ class Training(Evaluation):
             s.note("participation tables need the county registry; the NSW data are a sample of trainees and controls")
             return s
         ds = self.dataset
-        places = self.county["townships"].set_index("township_id")["name_zh" if self.p.lang == "zh" else "name_en"]
+        places = self.township_names()
         named = Dataset(**{**ds.__dict__, "data": ds.data.assign(township=ds.data["township_id"].map(places))})
         for by in ("course", "township", "female", "education"):
             s.table(f"participation_{by}", participation(named, by), show=by == "course")
@@ -469,7 +469,7 @@ class Training(Evaluation):
         d = self.columns[1]
         data = self.dataset.data
         metrics: dict[str, float | int] = {
-            "synthetic": int(self.dataset.synthetic),
+            "synthetic": int(self.synthetic),
             "treated": int(data[d].sum()),
             "untreated": int((data[d] == 0).sum()),
         }

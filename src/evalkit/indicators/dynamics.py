@@ -43,14 +43,14 @@ def registry_incidence(
     """Registered poor households and persons at the end of each year over the agricultural population.
 
     ``by``: None (county), ``"township_id"`` or ``"village_id"``. A household counts while its status is
-    ``registered`` (not yet exited) in that year.
+    ``registered`` (not yet exited) or ``returned`` (back in poverty after its exit) in that year.
     """
     hh = households[["household_id", "village_id", "household_size"]].merge(
         villages[["village_id", "township_id"]], on="village_id", how="left"
     )
     keys = [] if by is None else [by]
     data = panel[["household_id", "year", "status"]].merge(hh, on="household_id", how="left")
-    data = data.loc[data["status"] == "registered"]
+    data = data.loc[data["status"].isin(["registered", "returned"])]
     counts = data.groupby(["year", *keys]).agg(
         poor_households=("household_id", "size"), poor_persons=("household_size", "sum")
     )

@@ -91,6 +91,8 @@ def code_map(column: str) -> dict[str, str]:
         pairs += [("其他", "other"), ("其它", "other"), ("other", "other")]
     else:
         codes = pd.read_csv(paths.reference_dir() / "registry_codes.csv", encoding="utf-8", keep_default_na=False)
+        if column not in set(codes["column"]) and _kinds().get(column) == "flag":
+            column = "flag"  # a yes/no column without its own labels takes the shared ones
         codes = codes.loc[codes["column"] == column]
         pairs = [(label, c.code) for c in codes.itertuples() for label in (c.code, *c.labels.split("|"))]
     return {normalize_text(label).lower(): code for label, code in pairs}
@@ -103,3 +105,20 @@ def _kinds() -> dict[str, str]:
 REQUIRED: tuple[str, ...] = tuple(columns().loc[columns()["required"], "column"])
 IDENTIFIERS: tuple[str, ...] = tuple(columns().loc[columns()["kind"] == "identifier", "column"])
 KINDS: dict[str, str] = _kinds()
+
+#: The yes/no household columns a registry export carries each year (the guarantees and program flags).
+HOUSEHOLD_FLAGS: tuple[str, ...] = tuple(
+    columns().loc[(columns()["kind"] == "flag") & (columns()["level"] == "household"), "column"]
+)
+
+#: A registry export's household income columns → the data package panel's per-capita columns.
+PER_CAPITA: dict[str, str] = {
+    "wage_income": "wage_pc",
+    "operating_income": "operating_pc",
+    "property_income": "property_pc",
+    "transfer_income": "transfer_pc",
+    "pension_income": "pension_pc",
+    "dibao_income": "dibao_pc",
+    "eco_comp_income": "eco_comp_pc",
+    "other_policy_income": "other_policy_pc",
+}

@@ -1,0 +1,177 @@
+"""Building a data package from an office's raw files: the SYNTHETIC county written as its raw files
+(registry exports 2014-2019 in six forms, place roster, bank ledger) builds back into the committed numbers,
+identifiers never reach the package, and what cannot be used is refused with a message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit import build, cli, datasets, package
+from evalkit.io import PseudonymKey
+from evalkit.synth.raw import write_raw
+
+pytestmark = pytest.mark.slow
+
+KEY = PseudonymKey(b"9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e0b9d27a6")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("build")
+    county = datasets.load_county()
+    raw = root / "raw"
+    write_raw(county, raw)
+    result = build.build([raw], KEY, synthetic=True)
+    folder = build.write(result, root / "package", inputs=[raw])
+    return result, folder, raw, county
+
+
+def test_the_raw_files_come_in_the_forms_offices_produce(built) -> None:
+    _, _, raw, _ = built
+    names = sorted(p.name for p in (raw / "registry").iterdir())
+    assert names == [f"registry_{y}.{'xlsx' if y in (2014, 2017, 2019) else 'csv'}" for y in range(2014, 2020)]
+    (raw / "registry" / "registry_2015.csv").read_bytes().decode("gbk")  # GBK, not UTF-8
+    with pytest.raises(UnicodeDecodeError):
+        (raw / "registry" / "registry_2015.csv").read_bytes().decode("utf-8")
+    kinds = {p.name: build.classify(p) for p in raw.glob("*.csv")}
+    assert kinds == {
+        "places.csv": "places",
+        "bank_loans.csv": "loans",
+        "program_rosters.csv": "programs",
+        "training_followup.csv": "labour",
+        "assessment_survey.csv": "survey",
+    }
+    assert build.classify(raw / "published" / "ledger.csv") == "published"
+
+
+def test_every_row_is_accounted_for(built) -> None:
+    result, *_ = built
+    files = result.files.set_index("year")
+    registry = files.loc[files["kind"] == "registry"]
+    assert (registry["rows_in"] == registry["rows_kept"] + registry["rows_quarantined"]).all()
+    # the 2014 workbook's totals row and the 2018 CSV's three rows exported twice, nothing else
+    assert registry["rows_quarantined"].to_dict() == {2014: 1, 2015: 0, 2016: 0, 2017: 0, 2018: 3, 2019: 0}
+    assert sorted(result.quarantine["reasons"].unique()) == ["duplicate_row", "total_row"]
+
+
+def test_the_build_gives_back_the_committed_tables(built) -> None:
+    _, folder, _, county = built
+    pkg = package.open_package(folder)
+    assert pkg.names == [n for n in package.tables() if n not in ("truth", "parameters")]
+    for name in ("households", "members", "programs", "loans", "labour", "survey"):
+        ours, committed = pkg.load(name), county[name]
+        assert list(ours.columns) == list(committed.columns), name
+        pd.testing.assert_frame_equal(ours, committed, check_dtype=False, obj=name)
+    for name in ("townships", "villages"):  # the roster has no English names or report annotations
+        ours = pkg.load(name)
+        pd.testing.assert_frame_equal(ours, county[name][list(ours.columns)], check_dtype=False, obj=name)
+    panel, committed = pkg.load("panel"), county["panel"]
+    assert list(panel.columns) == list(committed.columns)
+    numbers = [c for c in committed.columns if pd.api.types.is_float_dtype(committed[c])]
+    others = [c for c in committed.columns if c not in numbers]
+    pd.testing.assert_frame_equal(panel[others], committed[others], check_dtype=False)
+    # incomes are household totals to the fen in the exports: per-capita values come back to the fen
+    assert np.abs(panel[numbers].to_numpy() - committed[numbers].to_numpy()).max() < 1e-9
+    assert pkg.load("published").equals(package.open_package().load("published"))
+
+
+def test_the_package_is_valid_says_what_it_is_and_holds_no_identifier(built) -> None:
+    result, folder, raw, _ = built
+    assert package.validate(folder) == []
+    pkg = package.open_package(folder)
+    assert pkg.synthetic and pkg.years == [2015, 2016, 2017, 2018, 2019]
+    assert pkg.key_fingerprint == KEY.fingerprint
+    summary = json.loads((folder / "build" / "summary.json").read_text(encoding="utf-8"))
+    # one per household back in poverty; the 124 program participants outside the registry stay unlinked,
+    # and the rosters say so too (no contradiction listed)
+    assert summary["links"] == {"return_to_poverty": 24}
+    export = pd.read_csv(raw / "registry" / "registry_2016.csv", dtype=str)
+    identifiers = set(export["姓名"]) | set(export["证件号码"]) | set(export["联系电话"])
+    ledger = pd.read_csv(raw / "bank_loans.csv", dtype=str)
+    identifiers |= set(ledger["借款人"]) | set(ledger["身份证号"])
+    for roster in ("program_rosters.csv", "training_followup.csv"):
+        identifiers |= set(pd.read_csv(raw / roster, dtype=str)["身份证号"])
+    for path in folder.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig")
+            cells = set(pd.Series(text.replace("\n", ",").split(",")).str.strip('"'))
+            assert not identifiers & cells, path.name
+            assert str(raw) not in text, path.name
+
+
+def test_a_build_without_a_place_roster_or_over_its_inputs_is_refused(built, tmp_path, capsys) -> None:
+    _, _, raw, _ = built
+    key_file = tmp_path / "key"
+    key_file.write_text("9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e0b9d27a6")
+    key_file.chmod(0o600)
+    registry_only = str(raw / "registry" / "registry_2015.csv")
+    assert cli.main(["build", registry_only, "--out", str(tmp_path / "pkg"), "--key-file", str(key_file)]) == 2
+    assert "exactly one place roster" in capsys.readouterr().err
+    assert not (tmp_path / "pkg").exists()
+    inside = raw / "package"
+    assert cli.main(["build", str(raw), "--out", str(inside), "--key-file", str(key_file)]) == 2
+    assert not inside.exists()
+
+
+def test_cleaning_keeps_the_registry_columns_the_panel_needs(built) -> None:
+    result, *_ = built
+    panel = result.tables["panel"]
+    assert panel.loc[panel["year"] == 2019, "status"].value_counts().to_dict()["returned"] == 24
+    assert (result.links["kind"] == "return_to_poverty").sum() == 24
+
+
+def test_a_year_added_into_a_package_gives_the_package_of_all_years(built, tmp_path) -> None:
+    """2014-2018 built, then 2019 added with --into: byte for byte the package built from all six years; the
+    same year added again changes nothing; another key is refused and changes nothing."""
+    _, full, raw, _ = built
+    early = tmp_path / "early"
+    early.mkdir()
+    for path in raw.iterdir():
+        if path.is_file():
+            (early / path.name).write_bytes(path.read_bytes())
+    (early / "registry").mkdir()
+    for year in range(2014, 2019):
+        source = next((raw / "registry").glob(f"registry_{year}.*"))
+        (early / "registry" / source.name).write_bytes(source.read_bytes())
+    shutil.copytree(raw / "published", early / "published")
+    package_dir = tmp_path / "pkg"
+    build.write(build.build([early], KEY, synthetic=True), package_dir, inputs=[early])
+    assert package.open_package(package_dir).years == [2015, 2016, 2017, 2018]
+    export_2019 = next((raw / "registry").glob("registry_2019.*"))
+    for _ in range(2):  # the second time changes nothing
+        build.write(build.build([export_2019], KEY, into=package_dir), package_dir, inputs=[export_2019])
+        for name in ("datapackage.json", "households.csv", "members.csv", "panel.csv", "loans.csv", "survey.csv"):
+            assert (package_dir / name).read_bytes() == (full / name).read_bytes(), name
+    other = PseudonymKey(b"0" * 8 + b"9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e")
+    before = (package_dir / "panel.csv").read_bytes()
+    with pytest.raises(Exception, match="built with another pseudonym key"):
+        build.build([export_2019], other, into=package_dir)
+    assert (package_dir / "panel.csv").read_bytes() == before
+
+
+def test_the_year_added_is_evaluated(built, tmp_path, evalkit_cli) -> None:
+    """The 2019 evaluation on the package built from raw files: the registry's 2019 poor are those still
+    registered or back in poverty (counted from the committed panel), and the risk model, which needs a year
+    after 2019, says so instead of failing."""
+    import subprocess
+
+    _, folder, _, county = built
+    out = tmp_path / "2019"
+    only = ["01_incidence_trends", "04_return_to_poverty"]
+    done = subprocess.run(
+        [*evalkit_cli, "run", "--data", str(folder), "--year", "2019", "--only", *only, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    panel, households = county["panel"], county["households"].set_index("household_id")
+    poor = panel.loc[(panel["year"] == 2019) & panel["status"].isin(["registered", "returned"]), "household_id"]
+    metrics = json.loads((out / "01_incidence_trends" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["registry_poor_persons"] == int(households.loc[poor, "household_size"].sum()) == 1021
+    html = (out / "04_return_to_poverty.html").read_text(encoding="utf-8")
+    assert "the panel ends in 2019" in html
