@@ -1,16 +1,19 @@
-"""Build a county data package from an office's raw files: registry exports, the place roster, the bank's
-loan ledger.
+"""Build a county data package from an office's raw files: yearly registry exports, the place roster, the
+bank's loan ledger, program rosters, the training follow-up, the assessment survey's entry file and the
+published figures.
 
 Every registry export is read and cleaned as ``evalkit clean`` does (every row kept, corrected or
 quarantined; names, ID numbers and phones replaced by keyed pseudonyms before anything else), one year at a
 time. Households and persons are linked across years through the pseudonyms of their household numbers and
-ID numbers; the household-year panel comes from each year's incomes; ledgers link to the registry through
-the pseudonyms of the borrowers' ID numbers. What does not link, or contradicts itself across years, is
-counted and listed in ``build/links.csv``, never resolved silently.
+ID numbers; the household-year panel comes from each year's incomes; ledgers and rosters link to the
+registry through the pseudonyms of ID numbers (the survey through those of household numbers). What does
+not link, or contradicts itself across years, is counted and listed in ``build/links.csv``, never resolved
+silently.
 
-Identifiers in the package are numbered in the order households and persons first appear (the earliest
-export, row by row): ``H00001``, ``P00001``; the keyed pseudonyms that link years stay beside them
-(``household_key``, ``person_key``), so a later year added with the same key keeps every number.
+Households and persons are numbered in the order they first appear (the earliest export, row by row):
+``H00001``, ``P00001``. The cleaned rows of every year, with their keyed pseudonyms, are kept in
+``build/years/``, so that a year added later with the same key (``into=``) is linked exactly as a build
+from all years' files would link it, and every number stays.
 
 Examples
 --------
