@@ -58,20 +58,27 @@ def open_package(data_dir: str | os.PathLike[str] | None = None) -> package.Pack
     return package.open_package(data_dir)
 
 
+def _names(pkg: package.Package) -> list[str]:
+    return [name for name in pkg.names if name != "published"]
+
+
 def names(data_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """Names of the package's household-data tables (every table but the published figures)."""
-    return [name for name in open_package(data_dir).names if name != "published"]
+    return _names(open_package(data_dir))
 
 
-def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Load one table of the package in ``data_dir`` (default: the committed county) as a new DataFrame."""
-    pkg = open_package(data_dir)
-    if name not in names(data_dir):
-        raise UserInputError(f"no dataset {name!r} in {pkg.folder}; available: {', '.join(names(data_dir))}.")
+def _load(pkg: package.Package, name: str) -> pd.DataFrame:
+    if name not in _names(pkg):
+        raise UserInputError(f"no dataset {name!r} in {pkg.folder}; available: {', '.join(_names(pkg))}.")
     frame = pkg.load(name)
     if pkg.synthetic:
         frame.attrs["notice"] = SYNTHETIC_NOTICE
     return frame
+
+
+def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Load one table of the package in ``data_dir`` (default: the committed county) as a new DataFrame."""
+    return _load(open_package(data_dir), name)
 
 
 def describe(name: str) -> pd.DataFrame:
@@ -83,7 +90,8 @@ def describe(name: str) -> pd.DataFrame:
 
 def load_county(data_dir: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every household-data table of the package, by name."""
-    return {name: load(name, data_dir) for name in names(data_dir)}
+    pkg = open_package(data_dir)  # the descriptor read once for every table
+    return {name: _load(pkg, name) for name in _names(pkg)}
 
 
 #: Comparison groups of :func:`nsw`.

@@ -36,6 +36,7 @@ __all__ = [
     "ExportFaults",
     "fake_identifiers",
     "EXPORT_HEADER",
+    "member_columns",
 ]
 
 _SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
@@ -157,6 +158,46 @@ def fake_identifiers(rng: np.random.Generator, members: pd.DataFrame) -> pd.Data
     return pd.DataFrame({"name": names, "id_number": ids, "birth_date": birth, "phone": phones}, index=members.index)
 
 
+def member_columns(
+    members: pd.DataFrame,
+    villages: pd.DataFrame,
+    towns: pd.Series,
+    identifiers: pd.DataFrame,
+    *,
+    health: dict[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """The columns every export of the county shares, one row per member: place, registry numbers, the
+    invented name, ID number and birth date, and the coded fields under their Chinese labels.
+
+    ``members`` are the members joined to their households, ``villages`` indexed by village id, ``towns``
+    the township names by id; ``health`` replaces the labels of health (default :data:`_LABELS`'s).
+    """
+    causes = poverty_causes().set_index("code")["name_zh"]
+    return pd.DataFrame(
+        {
+            "township": members["village_id"].map(villages["township_id"]).map(towns).to_numpy(),
+            "village": members["village_id"].map(villages["name_zh"]).to_numpy(),
+            "household_id": "14042600" + members["household_id"].str[1:].to_numpy(),
+            "person_id": "1404260" + members["person_id"].str[1:].to_numpy(),
+            "name": identifiers["name"].to_numpy(),
+            "id_number": identifiers["id_number"].to_numpy(),
+            "sex": members["sex"].map(_LABELS["sex"]).to_numpy(),
+            "birth_date": identifiers["birth_date"].to_numpy(),
+            "relation": members["relation"].map(_LABELS["relation"]).to_numpy(),
+            "household_size": members["household_size"].to_numpy(),
+            "education": members["education"].map(_LABELS["education"]).to_numpy(),
+            "schooling": members["schooling"].map(_LABELS["schooling"]).to_numpy(),
+            "health": members["health"].map(health or _LABELS["health"]).to_numpy(),
+            "disabled": np.where(members["disabled"].to_numpy(dtype=bool), "是", "否"),
+            "labour_ability": members["labour_ability"].map(_LABELS["labour_ability"]).to_numpy(),
+            "main_cause": members["main_cause"].map(causes).to_numpy(),
+            "identification_year": members["identification_year"].to_numpy(),
+            "exit_year": members["exit_year"].astype("Int64").astype(object).where(members["exit_year"].notna(), None),
+        },
+        index=members.index,
+    )
+
+
 def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: int) -> pd.DataFrame:
     hh = county["households"]
     members = county["members"].merge(hh, on="household_id", how="left")
@@ -164,30 +205,13 @@ def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: in
     towns = county["townships"].set_index("township_id")
     panel = county["panel"].loc[county["panel"]["year"] == year].set_index("household_id")
     ident = fake_identifiers(rng, members)
-    causes = poverty_causes().set_index("code")["name_zh"]
     size = members["household_size"].to_numpy(dtype=float)
     pc = panel.reindex(members["household_id"])
-    out = pd.DataFrame(
+    out = member_columns(members, villages, towns["name_zh"], ident).assign(
+        township_id=members["village_id"].map(villages["township_id"]).to_numpy()
+    )
+    incomes = pd.DataFrame(
         {
-            "township_id": members["village_id"].map(villages["township_id"]).to_numpy(),
-            "township": members["village_id"].map(villages["township_id"]).map(towns["name_zh"]).to_numpy(),
-            "village": members["village_id"].map(villages["name_zh"]).to_numpy(),
-            "household_id": "14042600" + members["household_id"].str[1:].to_numpy(),
-            "person_id": "1404260" + members["person_id"].str[1:].to_numpy(),
-            "name": ident["name"].to_numpy(),
-            "id_number": ident["id_number"].to_numpy(),
-            "sex": members["sex"].map(_LABELS["sex"]).to_numpy(),
-            "birth_date": ident["birth_date"].to_numpy(),
-            "relation": members["relation"].map(_LABELS["relation"]).to_numpy(),
-            "household_size": members["household_size"].to_numpy(),
-            "education": members["education"].map(_LABELS["education"]).to_numpy(),
-            "schooling": members["schooling"].map(_LABELS["schooling"]).to_numpy(),
-            "health": members["health"].map(_LABELS["health"]).to_numpy(),
-            "disabled": np.where(members["disabled"].to_numpy(dtype=bool), "是", "否"),
-            "labour_ability": members["labour_ability"].map(_LABELS["labour_ability"]).to_numpy(),
-            "main_cause": members["main_cause"].map(causes).to_numpy(),
-            "identification_year": members["identification_year"].to_numpy(),
-            "exit_year": members["exit_year"].astype("Int64").astype(object).where(members["exit_year"].notna(), None),
             "income_pc": np.round(pc["income_pc"].to_numpy(), 2),
             "net_income": None,
             "wage_income": np.round(pc["wage_pc"].to_numpy() * size, 2),
@@ -195,8 +219,10 @@ def _records(county: dict[str, pd.DataFrame], rng: np.random.Generator, year: in
             "property_income": np.round(pc["property_pc"].to_numpy() * size, 2),
             "transfer_income": np.round(pc["transfer_pc"].to_numpy() * size, 2),
             "phone": ident["phone"].to_numpy(),
-        }
+        },
+        index=out.index,
     )
+    out = pd.concat([out, incomes], axis=1)
     components = ["wage_income", "operating_income", "property_income", "transfer_income"]
     out["net_income"] = np.round(out[components].sum(axis=1), 2)
     out["income_pc"] = np.round(out["net_income"] / size, 2)

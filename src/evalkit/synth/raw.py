@@ -24,8 +24,7 @@ import pandas as pd
 
 from evalkit import paths
 from evalkit.io.columns import HOUSEHOLD_FLAGS, PER_CAPITA
-from evalkit.reference import poverty_causes
-from evalkit.synth.export import _LABELS, fake_identifiers
+from evalkit.synth.export import _LABELS, fake_identifiers, member_columns
 
 __all__ = ["write_raw", "REGISTRY_YEARS", "REGISTRY_HEADER"]
 
@@ -96,32 +95,13 @@ def registry_rows(county: dict[str, pd.DataFrame], identifiers: pd.DataFrame, ye
     panel = county["panel"].loc[county["panel"]["year"] == year].set_index("household_id")
     pc = panel.reindex(members["household_id"])
     size = members["household_size"].to_numpy(dtype=float)
-    causes = poverty_causes().set_index("code")["name_zh"]
-    out = pd.DataFrame(
-        {
-            "year": year,
-            "township": members["village_id"].map(villages["township_id"]).map(towns).to_numpy(),
-            "village_code": members["village_id"].to_numpy(),
-            "village": members["village_id"].map(villages["name_zh"]).to_numpy(),
-            "household_id": "14042600" + members["household_id"].str[1:].to_numpy(),
-            "person_id": "1404260" + members["person_id"].str[1:].to_numpy(),
-            "name": identifiers["name"].to_numpy(),
-            "id_number": identifiers["id_number"].to_numpy(),
-            "sex": members["sex"].map(_LABELS["sex"]).to_numpy(),
-            "birth_date": [d.isoformat() for d in identifiers["birth_date"]],
-            "relation": members["relation"].map(_LABELS["relation"]).to_numpy(),
-            "household_size": members["household_size"].to_numpy(),
-            "education": members["education"].map(_LABELS["education"]).to_numpy(),
-            "schooling": members["schooling"].map(_LABELS["schooling"]).to_numpy(),
-            "health": members["health"].map(_HEALTH).to_numpy(),
-            "disabled": _yes_no(members["disabled"]),
-            "labour_ability": members["labour_ability"].map(_LABELS["labour_ability"]).to_numpy(),
-            "main_cause": members["main_cause"].map(causes).to_numpy(),
-            "identification_year": members["identification_year"].to_numpy(),
-            "exit_year": members["exit_year"].astype("Int64").astype(object).where(members["exit_year"].notna(), ""),
-            "status": pc["status"].map(_STATUS).to_numpy(),
-            "income_pc": pc["income_pc"].to_numpy(),
-        }
+    out = member_columns(members, villages, towns, identifiers, health=_HEALTH).assign(
+        year=year,
+        village_code=members["village_id"].to_numpy(),
+        birth_date=[d.isoformat() for d in identifiers["birth_date"]],
+        exit_year=members["exit_year"].astype("Int64").astype(object).where(members["exit_year"].notna(), ""),
+        status=pc["status"].map(_STATUS).to_numpy(),
+        income_pc=pc["income_pc"].to_numpy(),
     )
     for column, source in _MONEY.items():
         out[column] = np.round(pc[source].to_numpy() * size, 2)
