@@ -99,42 +99,56 @@ def pool_small(
 
 
 def fold_ends(table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
-    """A distribution over an ordered ``key`` (households by number of programs) with its thin ends folded:
-    the highest values joined into "k or more" and the lowest into "k or fewer" until each end holds at
-    least ``min_count``; a thin value inside is folded into its lower neighbour's row. Totals are kept, so
-    nothing is blanked that the total would reveal.
+    """A distribution over an ordered ``key`` (households by number of programs) with its thin values folded
+    into their neighbours, so that no row shows a count from 1 to ``min_count - 1``.
+
+    One pass from the lowest key: a thin value opens a group that takes in the following rows (zeros
+    included) until it holds at least ``min_count``; whatever is still thin at the top joins the groups
+    below it until it is not. Rows of zero are shown as they are (an empty value reveals no one). A group
+    holding the lowest key reads "k or fewer", one holding the highest "k or more", one inside "a–b".
+    Totals are kept, so nothing is blanked that the total would reveal; a table whose total is itself
+    thin becomes one blank row.
 
     >>> t = pd.DataFrame({"size": [0, 1, 2, 3, 7, 8], "households": [2, 40, 851, 30, 20, 1]})
     >>> fold_ends(t, "households", "size").to_dict("list")
     {'size': ['1 or fewer', '2', '3', '7 or more'], 'households': [42, 851, 30, 21]}
+    >>> t = pd.DataFrame({"size": [0, 1, 2, 3], "households": [5, 0, 1, 0]})
+    >>> fold_ends(t, "households", "size").to_dict("list")
+    {'size': ['all'], 'households': [6]}
     """
     ordered = table.sort_values(key).reset_index(drop=True)
-    keys, counts = ordered[key].tolist(), ordered[count].tolist()
+    keys, counts = ordered[key].tolist(), [int(c) for c in ordered[count].tolist()]
     if sum(counts) < min_count:
         return pd.DataFrame({key: ["all"], count: [np.nan]})
-    labels = [str(k) for k in keys]
-    while len(counts) > 1 and 0 < counts[-1] < min_count:  # fold the top
-        last = counts.pop()
-        counts[-1] += last
-        keys.pop()
-        labels.pop()
-        labels[-1] = f"{keys[-1]} or more"
-    while len(counts) > 1 and 0 < counts[0] < min_count:  # fold the bottom
-        first = counts.pop(0)
-        counts[0] += first
-        keys.pop(0)
-        labels.pop(0)
-        labels[0] = f"{keys[0]} or fewer"
-    i = 1
-    while i < len(counts) - 1:  # a thin value inside joins the row below it
-        if 0 < counts[i] < min_count:
-            thin = counts.pop(i)
-            counts[i - 1] += thin
-            keys.pop(i)
-            labels[i - 1] = f"{labels[i - 1]}–{labels.pop(i)}"
+    groups: list[list[int]] = []  # each group: positions of the rows it joins
+    open_group: list[int] = []
+    for i, c in enumerate(counts):
+        if open_group or 0 < c < min_count:
+            open_group.append(i)
+            if sum(counts[j] for j in open_group) >= min_count:
+                groups.append(open_group)
+                open_group = []
         else:
-            i += 1
-    return pd.DataFrame({key: labels, count: counts})
+            groups.append([i])
+    if open_group:  # a thin remainder at the top joins the groups below it until the total is not thin
+        while sum(counts[j] for j in open_group) < min_count:
+            open_group = groups.pop() + open_group
+        groups.append(open_group)
+    last = len(keys) - 1
+    labels = []
+    for g in groups:
+        lo, hi = keys[g[0]], keys[g[-1]]
+        if len(g) == 1:
+            labels.append(str(lo))
+        elif g[0] == 0 and g[-1] == last:
+            labels.append("all")
+        elif g[0] == 0:
+            labels.append(f"{hi} or fewer")
+        elif g[-1] == last:
+            labels.append(f"{lo} or more")
+        else:
+            labels.append(f"{lo}–{hi}")
+    return pd.DataFrame({key: labels, count: [sum(counts[j] for j in g) for g in groups]})
 
 
 def note(table: pd.DataFrame, *, min_count: int = MIN_COUNT, rows: str = "villages") -> str:
