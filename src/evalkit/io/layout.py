@@ -189,17 +189,27 @@ def locate(grid: Grid) -> Table:
     body_start = start + height
     records: list[dict[str, object]] = []
     blank = 0
+    texts_of: dict[tuple[type, object], str] = {}  # a body repeats its cells: each distinct one read once
+    in_header: dict[str, bool] = {}
     for i in range(body_start, len(rows)):
         row = rows[i]
-        texts = [_text(c) for c in row]
-        filled = [t for t in texts if t]
+        filled = []
+        for c in row:
+            try:
+                t = texts_of[(type(c), c)]
+            except KeyError:
+                t = texts_of[(type(c), c)] = _text(c)
+            except TypeError:
+                t = _text(c)
+            if t:
+                filled.append(t)
         if not filled:
             blank += 1
             continue
         record: dict[str, object] = {name: (row[j] if j < len(row) else None) for j, name in mapping.items()}
         record["_row"] = i + 1
         record["_width"] = grid.widths[i] if grid.widths is not None else len(header)
-        record["_layout"] = _layout(filled, header_keys)
+        record["_layout"] = _layout(filled, header_keys, in_header)
         records.append(record)
     frame = pd.DataFrame(records, columns=[*mapping.values(), "_row", "_width", "_layout"])
     return Table(
@@ -213,9 +223,16 @@ def locate(grid: Grid) -> Table:
     )
 
 
-def _layout(filled: list[str], header_keys: set[str]) -> str:
+def _layout(filled: list[str], header_keys: set[str], in_header: dict[str, bool]) -> str:
+    """What a body row is: a repeated header, a totals row, a note, or a record (""). ``in_header`` caches
+    whether a cell's text is one of the header's names."""
     lowered = [t.lower().replace(" ", "") for t in filled]
-    if sum(header_key(t)[0] in header_keys for t in filled) >= max(MIN_HEADER_MATCHES, len(filled) // 2 + 1):
+    named = 0
+    for t in filled:
+        if t not in in_header:
+            in_header[t] = header_key(t)[0] in header_keys
+        named += in_header[t]
+    if named >= max(MIN_HEADER_MATCHES, len(filled) // 2 + 1):
         return "repeated_header"
     if any(t.startswith(_TOTAL_WORDS) for t in lowered):
         return "total_row"

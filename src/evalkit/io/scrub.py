@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from evalkit.io.ids import PROVINCE_CODES
@@ -194,8 +195,24 @@ class Scrubber:
         for i in range(out.shape[1]):  # by position: a table may repeat a column name
             column = out.iloc[:, i]
             if column.dtype == object or pd.api.types.is_string_dtype(column):
-                out.iloc[:, i] = column.map(self.cell)
+                out.iloc[:, i] = self._cells(column.to_numpy(dtype=object))
         out.columns = [self(c) for c in out.columns]
+        return out
+
+    def _cells(self, values: np.ndarray) -> list[object]:
+        """:meth:`cell` of every value, each distinct value scrubbed once (a column repeats its values).
+        Values are told apart by type as well (``1``, ``1.0`` and ``True`` are equal keys in a dict)."""
+        done: dict[tuple[type, object], object] = {}
+        out = []
+        for value in values:
+            key = (type(value), value)
+            try:
+                scrubbed = done[key]
+            except KeyError:
+                scrubbed = done[key] = self.cell(value)
+            except TypeError:  # an unhashable cell
+                scrubbed = self.cell(value)
+            out.append(scrubbed)
         return out
 
 
