@@ -175,3 +175,56 @@ def test_the_year_added_is_evaluated(built, tmp_path, evalkit_cli) -> None:
     assert metrics["registry_poor_persons"] == int(households.loc[poor, "household_size"].sum()) == 1021
     html = (out / "04_return_to_poverty.html").read_text(encoding="utf-8")
     assert "the panel ends in 2019" in html
+
+
+def test_on_an_office_package_the_reports_never_say_synthetic_and_report_the_build(built, tmp_path, evalkit_cli):
+    """The same package marked as an office's own: the data-quality report shows the build (every file,
+    every kind of link, the year's cleaning run) and no report or executed notebook says SYNTHETIC."""
+    import subprocess
+
+    _, folder, _, county = built
+    own = tmp_path / "own"
+    shutil.copytree(folder, own)
+    descriptor = json.loads((own / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["evalkit"]["synthetic"] = False
+    (own / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    out = tmp_path / "out"
+    only = ["00_data_quality", "02_microcredit", "07_registry_overview"]
+    done = subprocess.run(
+        [*evalkit_cli, "run", "--data", str(own), "--only", *only, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in only:  # what the notebook says and shows (its code's comments describe the defaults)
+        executed = json.loads((out / f"{name}.ipynb").read_text(encoding="utf-8"))
+        said = [
+            "".join(c["source"])
+            if c["cell_type"] == "markdown"
+            else json.dumps(c.get("outputs", []), ensure_ascii=False)
+            for c in executed["cells"]
+        ]
+        for text in said:
+            assert "SYNTHETIC" not in text and "合成数据" not in text, (name, text[:300])
+    tables = out / "00_data_quality" / "tables"
+    files = pd.read_csv(tables / "build_files.csv", encoding="utf-8-sig")
+    size = len(county["members"])  # each year's export lists every member once, plus the totals row of
+    exports = files.loc[files["Kind"] == "registry"].set_index("File")  # 2014's workbook and three rows
+    years = exports.dropna(subset=["Year"]).set_index("Year")  # 2018's CSV repeats (quarantined)
+    assert years["Rows in"].to_dict() == {
+        2014: size + 1,
+        2015: size,
+        2016: size,
+        2017: size,
+        2018: size + 3,
+        2019: size,
+    }
+    assert (years["Rows kept"] == size).all()
+    assert exports.loc["all exports", "Rows in"] == 6 * size + 4 and exports.loc["all exports", "Rows kept"] == 6 * size
+    links = pd.read_csv(tables / "build_links.csv", encoding="utf-8-sig").set_index("Kind")["Cases"]
+    assert set(build.LINK_KINDS) <= set(links.index)
+    back = county["panel"].query("status == 'returned'")["household_id"].nunique()
+    assert links["return_to_poverty"] == back == 24
+    metrics = json.loads((out / "00_data_quality" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["synthetic"] == 0 and metrics["rows_in"] == size and metrics["build_return_to_poverty"] == 24

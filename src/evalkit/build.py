@@ -44,7 +44,7 @@ from evalkit.io.columns import HOUSEHOLD_FLAGS, PER_CAPITA
 from evalkit.io.ids import check_id
 from evalkit.io.pseudonym import pseudonymize
 
-__all__ = ["build", "BuildResult", "classify", "PACKAGE_FILES"]
+__all__ = ["build", "BuildResult", "classify", "LINK_KINDS", "PACKAGE_FILES"]
 
 #: The files a build writes into the package folder.
 PACKAGE_FILES = (
@@ -83,6 +83,20 @@ _PC = PER_CAPITA
 _PANEL_FLAGS = HOUSEHOLD_FLAGS
 
 
+#: What a build reports in ``build/links.csv`` when records do not link or contradict each other across years.
+LINK_KINDS = (
+    "person_in_two_households",
+    "household_in_two_villages",
+    "return_to_poverty",
+    "borrower_not_in_registry",
+    "loan_above_cap",
+    "registered_participant_not_found",
+    "participant_registered_but_roster_says_not",
+    "trainee_not_in_registry",
+    "surveyed_household_not_in_registry",
+)
+
+
 @dataclass
 class BuildResult:
     """A built package's tables (by package table name), and what the build read, linked and set aside."""
@@ -93,7 +107,8 @@ class BuildResult:
     quarantine: pd.DataFrame
     summary: dict[str, object] = field(default_factory=dict)
     published: Path | None = None  # the folder of the published figures' ledger, copied into the package
-    runs: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)  # cleaned years (pseudonyms)
+    runs: dict[int, CleanResult] = field(default_factory=dict)  # the years cleaned now (pseudonyms)
+    kept: dict[int, Path] = field(default_factory=dict)  # earlier years' cleaning runs, copied as they are
 
 
 def _header(path: Path) -> set[str]:
@@ -370,7 +385,8 @@ def build(
         "links": {str(k): int(v) for k, v in pd.DataFrame(links)["kind"].value_counts().items()} if links else {},
     }
     return BuildResult(
-        runs={y: (runs[y].members, runs[y].households) for y in years},
+        runs={y: runs[y] for y in years if earlier is None or y in given},
+        kept={y: earlier.package.folder / "build" / "years" / str(y) for y in years if earlier and y not in given},
         published=published,
         tables=tables,
         files=pd.DataFrame(read),
@@ -570,11 +586,12 @@ def write(result: BuildResult, out: str | os.PathLike[str], *, inputs: Iterable[
             shutil.copytree(result.published, staging / "published")
             files["published"] = "published/ledger.csv"
         (staging / "build").mkdir()
-        for year, (members, households) in result.runs.items():
+        for year, run in result.runs.items():
             folder = staging / "build" / "years" / str(year)
             folder.mkdir(parents=True)
-            spreadsheets.write_csv(members, folder / "members.csv")
-            spreadsheets.write_csv(households, folder / "households.csv")
+            run.write_files(folder)
+        for year, earlier in result.kept.items():
+            shutil.copytree(earlier, staging / "build" / "years" / str(year))
         spreadsheets.write_csv(result.files, staging / "build" / "files.csv")
         spreadsheets.write_csv(result.links, staging / "build" / "links.csv")
         spreadsheets.write_csv(result.quarantine, staging / "build" / "quarantine.csv")

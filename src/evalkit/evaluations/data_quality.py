@@ -20,13 +20,16 @@ True
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
 
-from evalkit import plots, report
+from evalkit import plots, report, spreadsheets
+from evalkit.build import LINK_KINDS
 from evalkit.errors import DataError
 from evalkit.evaluations.base import Evaluation, Spec, needs, param, year_param
 from evalkit.io.clean import RULES, CleanResult, read_clean_run
@@ -43,6 +46,8 @@ __all__ = [
     "flags_by_place",
     "quarantine_sample",
     "load_run",
+    "build_files",
+    "build_links",
     "RULE_ORDER",
 ]
 
@@ -210,6 +215,32 @@ def quarantine_sample(result: CleanResult, n: int = 20) -> pd.DataFrame:
     return records[["source_file", "source_sheet", "source_row", "household_key", "reasons", "messages"]].head(n)
 
 
+def build_files(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """Every file a build read (``build/files.csv``): its kind, year, and for registry exports the rows
+    in, kept and quarantined, with a total row of the exports."""
+    files = spreadsheets.read_csv(Path(folder) / "files.csv")
+    counts = [c for c in ("rows_in", "rows_kept", "rows_quarantined") if c in files]
+    for column in counts:
+        files[column] = files[column].astype("Int64")
+    if "year" in files:
+        files["year"] = files["year"].astype("Int64")
+    shown = files[[c for c in ("file", "kind", "year", *counts) if c in files]]
+    registry = shown.loc[shown["kind"] == "registry"]
+    if len(registry) > 1:
+        total = {"file": "all exports", "kind": "registry", **{c: registry[c].sum() for c in counts}}
+        shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+    return shown
+
+
+def build_links(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """What the build could not link or found contradicting itself (``build/links.csv``), counted by kind,
+    every kind listed (zero where none was found)."""
+    links = spreadsheets.read_csv(Path(folder) / "links.csv", dtype=str)
+    counts = links["kind"].value_counts() if len(links) else pd.Series(dtype=int)
+    kinds = list(dict.fromkeys([*LINK_KINDS, *counts.index]))
+    return pd.DataFrame({"kind": kinds, "cases": [int(counts.get(k, 0)) for k in kinds]})
+
+
 def load_run(
     clean_dir: str = "", *, year: int = 2018, data_dir: str | None = None
 ) -> tuple[CleanResult, ExportFaults | None]:
@@ -237,7 +268,18 @@ class DataQuality(Evaluation):
     p: Params
 
     @cached_property
+    def build_dir(self) -> Path | None:
+        """The build report of the data package (``build/``, written by ``evalkit build``), reported on
+        when no ``clean_dir`` is given and the package is a county's own; None otherwise."""
+        if self.p.clean_dir or self.synthetic:
+            return None
+        folder = self.package.folder / "build"
+        return folder if (folder / "files.csv").is_file() else None
+
+    @cached_property
     def _loaded(self) -> tuple[CleanResult, ExportFaults | None]:
+        if self.build_dir is not None:
+            return read_clean_run(self.build_dir / "years" / str(self.p.year)), None
         return load_run(self.p.clean_dir, year=self.p.year, data_dir=self.data_dir)
 
     @property
@@ -253,11 +295,20 @@ class DataQuality(Evaluation):
     def unavailable(self) -> str | None:
         if self.p.clean_dir or self.synthetic:
             return None
+        if self.build_dir is not None:
+            if (self.build_dir / "years" / str(self.p.year) / "summary.json").is_file():
+                return None
+            if self.p.lang == "zh":
+                return f"数据包的构建报告中没有 {self.p.year} 年的清洗结果：请用 `evalkit build` 重新构建或以 --into 加入该年的导出数据。"
+            return (
+                f"The data package's build report holds no cleaning run for {self.p.year}: build the package again, "
+                f"or add that year's export with `evalkit build ... --into`."
+            )
         if self.p.lang == "zh":
-            return "未给出清洗结果（clean_dir）：演示仅在合成县数据上运行。请用 `evalkit clean` 清洗本县导出数据，并以 clean_dir 参数指定其输出文件夹。"
+            return "未给出清洗结果（clean_dir），数据包也没有构建报告：请用 `evalkit build` 构建数据包，或用 `evalkit clean` 清洗导出数据并以 clean_dir 参数指定其输出文件夹。"
         return (
-            "No cleaning run was given (clean_dir): the demonstration runs on the SYNTHETIC county only. Clean "
-            "the county's exports with `evalkit clean` and give its output folder as clean_dir."
+            "No cleaning run was given (clean_dir) and the data package has no build report: build the package with "
+            "`evalkit build`, or clean an export with `evalkit clean` and give its output folder as clean_dir."
         )
 
     @property
@@ -266,7 +317,21 @@ class DataQuality(Evaluation):
             return self.unavailable() or ""
         if self.planted is not None:
             return "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
+        if self.build_dir is not None:
+            return f"build report of the data package: the files read, the links, and the cleaning run of {self.p.year}"
         return "cleaning run: the folder given as clean_dir (pseudonymized data only)"
+
+    @needs()
+    def build(self) -> report.Section:
+        """What ``evalkit build`` read and linked: every file, every link made or failed, rows quarantined
+        by year (only when the report is on a package's build report)."""
+        s = self.section()
+        if self.build_dir is None:
+            s.note("not a build report: this section describes what `evalkit build` read and linked")
+            return s
+        s.table("build_files", build_files(self.build_dir))
+        s.table("build_links", build_links(self.build_dir))
+        return s
 
     @cached_property
     def _accounting(self) -> pd.DataFrame:
@@ -372,6 +437,10 @@ class DataQuality(Evaluation):
             },
             "accounting_balanced": int(self._accounting.attrs["balanced"]),
         }
+        if self.build_dir is not None:
+            files = build_files(self.build_dir)
+            metrics["build_files"] = int((files["file"] != "all exports").sum())
+            metrics.update({f"build_{k}": v for k, v in build_links(self.build_dir).itertuples(index=False)})
         if self._planted_vs_found is not None:
             found = self._planted_vs_found.loc[self._planted_vs_found["action"] != "flag"]
             metrics["planted_faults_all_found"] = int((found["matched"] == found["planted"]).all())

@@ -264,6 +264,21 @@ class CleanResult:
     log: pd.DataFrame
     summary: dict[str, object] = field(default_factory=dict)
 
+    def write_files(self, folder: Path) -> None:
+        """Write the five output files into ``folder``, which the caller has made and guards (:meth:`write`
+        does, and ``evalkit build`` for each year it cleans)."""
+        frames = {
+            "members.csv": self.members,
+            "households.csv": self.households,
+            "quarantine.csv": self.quarantine,
+            "cleaning_log.csv": self.log,
+        }
+        for name, frame in frames.items():
+            spreadsheets.write_csv(frame, folder / name)
+        (folder / "summary.json").write_text(
+            json.dumps(self.summary, ensure_ascii=False, indent=2, default=_plain) + "\n", encoding="utf-8"
+        )
+
     def write(self, out: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
         """Write the five output files into the folder ``out``, all or nothing; return their paths.
 
@@ -281,20 +296,10 @@ class CleanResult:
                 f"is {current}): its pseudonyms would not link to these. Use the same key as before, or write to "
                 "another folder."
             )
-        frames = {
-            "members.csv": self.members,
-            "households.csv": self.households,
-            "quarantine.csv": self.quarantine,
-            "cleaning_log.csv": self.log,
-        }
         with folders.writing(
             target, marker="summary.json", inputs=inputs, listed=lambda _: set(OUTPUT_FILES), command="evalkit clean"
         ) as staging:
-            for name, frame in frames.items():
-                spreadsheets.write_csv(frame, staging / name)
-            (staging / "summary.json").write_text(
-                json.dumps(self.summary, ensure_ascii=False, indent=2, default=_plain) + "\n", encoding="utf-8"
-            )
+            self.write_files(staging)
         return [target.resolve() / name for name in OUTPUT_FILES]
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evalkit.runner import editions
+
 __all__ = ["execute_one", "export_html", "utc_now", "run_in_process"]
 
 
@@ -43,14 +45,17 @@ def execute_one(
     kernel: str,
     timeout: int,
     cwd: str | None = None,
+    synthetic: bool = True,
 ) -> dict[str, object]:
     """Run ``source`` into ``executed`` with ``parameters``, the kernel working in ``cwd`` (default: the
-    notebook's folder); never raises.
+    notebook's folder); never raises. Only the cells of the edition for ``parameters["lang"]`` and the
+    kind of data (``synthetic``) are executed and kept (:mod:`evalkit.runner.editions`).
 
     Returns a record with ``status`` ('ok' or 'failed'), timings, and for a
     failure the failing cell (index in the executed notebook, execution count,
     first source line) and the error name and value.
     """
+    import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -64,8 +69,11 @@ def execute_one(
     }
     start = time.perf_counter()
     try:
+        notebook = editions.select(
+            nbformat.read(source, as_version=4), lang=str(parameters.get("lang", "en")), synthetic=synthetic
+        )
         pm.execute_notebook(
-            source,
+            notebook,
             executed,
             parameters=parameters,
             kernel_name=kernel,
@@ -99,15 +107,20 @@ def run_in_process(
     parameters: dict[str, object],
     *,
     display: Callable[..., object] | None = None,
+    synthetic: bool = True,
 ) -> dict[str, object]:
-    """Execute the code cells of the notebook ``source`` in this process; return their namespace.
+    """Execute the code cells of the notebook ``source`` in this process; return their namespace. As in
+    :func:`execute_one`, only the cells of the edition for ``parameters["lang"]`` and ``synthetic`` run.
 
     The cells run from the notebook's folder (as papermill runs them), with ``display`` as the builtin a
     kernel provides (default: discard). Figures are left open for the caller (matplotlib's backend is the
     caller's). An exception in a cell propagates, naming the cell in its traceback.
     """
     path = Path(source)
-    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    notebook = editions.select(
+        json.loads(path.read_text(encoding="utf-8")), lang=str(parameters.get("lang", "en")), synthetic=synthetic
+    )
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     namespace: dict[str, object] = {"__name__": "__main__", "display": display or (lambda *args, **kwargs: None)}
     here = os.getcwd()
     os.chdir(path.parent)

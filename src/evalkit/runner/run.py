@@ -200,6 +200,8 @@ def _relativize(notebook: Path, places: dict[str, str]) -> None:
     """Remove absolute paths from an executed notebook (papermill's metadata, tracebacks, warnings)."""
     data = json.loads(notebook.read_text(encoding="utf-8"))
     meta = data.get("metadata", {}).get("papermill", {})
+    if meta and not isinstance(meta.get("input_path"), str):  # executed from the selected edition's cells
+        meta["input_path"] = notebook.name
     for key in ("input_path", "output_path"):
         if meta.get(key):
             meta[key] = Path(meta[key]).name
@@ -367,6 +369,7 @@ def run(
                     kernel,
                     timeout,
                     str(staging),
+                    pkg.synthetic,
                 )
                 for nb in planned
             }

@@ -1,0 +1,50 @@
+"""Which of a notebook's cells one run keeps: the edition for its language and its kind of data.
+
+A notebook holds every edition side by side, so that JupyterLab shows all of it; a cell's tags say which
+edition it belongs to:
+
+==================  =====================================================================
+tag                 kept when
+==================  =====================================================================
+``lang-en``         the run's ``lang`` is ``en``
+``lang-zh``         the run's ``lang`` is ``zh``
+``data-synthetic``  the data package is SYNTHETIC (evalkit's own county, planted truth)
+``data-own``        the data package is a county's own (``evalkit build``)
+==================  =====================================================================
+
+A cell with none of these tags belongs to every edition. The runner removes the other editions' cells
+before it executes a notebook, so the executed notebook and its report hold one language and never call
+a county's own data synthetic.
+
+>>> cells = [{"metadata": {"tags": ["lang-en"]}}, {"metadata": {"tags": ["lang-zh"]}}, {"metadata": {}}]
+>>> [keeps(c, lang="zh", synthetic=True) for c in cells]
+[False, True, True]
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+__all__ = ["TAGS", "keeps", "select"]
+
+TAGS = {"lang-en", "lang-zh", "data-synthetic", "data-own"}
+
+
+def keeps(cell: Mapping[str, object], *, lang: str, synthetic: bool) -> bool:
+    """Whether ``cell`` belongs to the edition in ``lang`` on synthetic (or own) data."""
+    metadata = cell.get("metadata") or {}
+    tags = set(metadata.get("tags", ())) if isinstance(metadata, Mapping) else set()
+    languages = {t.removeprefix("lang-") for t in tags if t.startswith("lang-")}
+    data = {t.removeprefix("data-") for t in tags if t.startswith("data-")}
+    if languages and lang not in languages:
+        return False
+    return not data or ("synthetic" if synthetic else "own") in data
+
+
+def select(notebook: Mapping[str, object], *, lang: str, synthetic: bool) -> dict[str, object]:
+    """A copy of ``notebook`` (its JSON as a dict, or an ``nbformat`` node) with only the cells of one
+    edition; the original is not changed."""
+    out = copy.deepcopy(notebook)
+    out["cells"] = [c for c in out["cells"] if keeps(c, lang=lang, synthetic=synthetic)]
+    return out
