@@ -10,7 +10,7 @@ import pytest
 
 from evalkit import paths, report
 from evalkit.errors import ParameterError
-from evalkit.runner import discover
+from evalkit.runner import discover, editions
 from notebook_cells import run_notebook
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
@@ -38,7 +38,22 @@ def test_notebook_is_clean_and_parameterized(path: Path) -> None:
     assert code.index(tagged[0]) == 0
     assert "params.check(" in "".join(code[1]["source"]), "the cell after parameters must validate them"
     assert nb["metadata"]["kernelspec"]["name"] == "evalkit"
-    assert nb["cells"][0]["cell_type"] == "markdown" and "**Requires**" in "".join(nb["cells"][0]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown" and "**Reads**" in "".join(nb["cells"][0]["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_a_synthetic_and_an_own_data_edition(path: Path) -> None:
+    """Each notebook's data notice comes in both editions, tags are only those the runner knows, and the
+    own-data edition never says SYNTHETIC."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    tags = {t for c in cells for t in c.get("metadata", {}).get("tags", [])}
+    assert tags <= editions.TAGS | {"parameters"}
+    assert {"data-synthetic", "data-own"} <= tags
+    own = editions.select({"cells": cells}, lang="en", synthetic=False)["cells"]
+    prose = "".join("".join(c["source"]) for c in own if c["cell_type"] == "markdown")
+    assert "SYNTHETIC" not in prose and "合成数据" not in prose
+    synthetic = editions.select({"cells": cells}, lang="en", synthetic=True)["cells"]
+    assert "SYNTHETIC" in "".join("".join(c["source"]) for c in synthetic if c["cell_type"] == "markdown")
 
 
 def _execute(name: str, tmp_path: Path, **parameters) -> Path:
