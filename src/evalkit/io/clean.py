@@ -501,7 +501,7 @@ def clean(
     scrub = Scrubber.from_columns(data, IDENTIFIERS)
     for col, kind in KINDS.items():
         if col in rec and kind not in ("identifier", "text", "key"):
-            for pos in rec.index[rec[col].map(scrub.finds).to_numpy(dtype=bool)]:
+            for pos in rec.index[scrub.finds_each(rec[col])]:
                 book.add(int(pos), col, "identifier_in_cell", msg=f"{col}: {RULES['identifier_in_cell'][1]}")
     clean_values: dict[str, pd.Series] = {}
     for col in ("household_id", "person_id"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,33 @@ class _Events:
         return pd.DataFrame(self.rows, columns=EVENT_COLUMNS)
 
 
+def _per_distinct(values: pd.Series, cell: Callable[[object, _Events], object]) -> tuple[list[object], _Events]:
+    """``cell`` applied to each distinct value of ``values`` once (an export repeats its labels, codes and
+    amounts), its result and events given to every row holding the value, in row order.
+
+    Values are told apart by type as well as value (``1``, ``1.0`` and ``True`` are equal keys in a
+    dict); a float zero is never shared (``-0.0 == 0.0`` but they are written differently).
+    """
+    events = _Events()
+    done: dict[tuple[type, object], tuple[object, list[tuple[object, str, str, object, object, str]]]] = {}
+    out: list[object] = []
+    for i, v in zip(values.index, values.to_numpy(dtype=object), strict=True):  # not items(): slow on Arrow text
+        key = (type(v), v)
+        try:
+            result, logged = done[key]
+        except (KeyError, TypeError):
+            local = _Events()
+            result, logged = cell(v, local), local.rows
+            if not (isinstance(v, float) and v == 0.0):
+                try:
+                    done[key] = (result, logged)
+                except TypeError:  # an unhashable cell
+                    pass
+        out.append(result)
+        events.rows.extend((i, *row[1:]) for row in logged)
+    return out, events
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
@@ -99,8 +127,7 @@ def _clean_text(index: object, value: object, events: _Events) -> str | None:
 
 def to_text(values: pd.Series) -> Cleaned:
     """Text cells normalized: full-width characters to half-width, stray whitespace removed."""
-    events = _Events()
-    out = [_clean_text(i, v, events) for i, v in values.items()]
+    out, events = _per_distinct(values, lambda v, ev: _clean_text(None, v, ev))
     return Cleaned(pd.Series(out, index=values.index, dtype=object), events.frame())
 
 
@@ -138,8 +165,7 @@ def to_number(values: pd.Series, *, typed: bool = False) -> Cleaned:
     ``typed``: the cells come from a spreadsheet, where digits stored as text are worth logging
     (in a CSV file every cell is text).
     """
-    events = _Events()
-    out = [_parse_number(i, v, events, typed) for i, v in values.items()]
+    out, events = _per_distinct(values, lambda v, ev: _parse_number(None, v, ev, typed))
     return Cleaned(pd.Series(out, index=values.index, dtype=float), events.frame())
 
 
@@ -155,19 +181,19 @@ def scale(values: pd.Series, multiplier: int, rule: str = "wan_to_yuan") -> Clea
 
 def to_integer(values: pd.Series, *, low: int, high: int, what: str, typed: bool = False) -> Cleaned:
     """Whole numbers between ``low`` and ``high`` (text such as ``3人`` accepted)."""
-    events = _Events()
-    out: list[object] = []
-    for i, v in values.items():
+
+    def cell(v: object, events: _Events) -> object:
         if isinstance(v, str):
             v = normalize_text(v).removesuffix("人").removesuffix("个").removesuffix("月")
-        number = _parse_number(i, v, events, typed)
+        number = _parse_number(None, v, events, typed)
         if number is None:
-            out.append(pd.NA)
-        elif number != int(number) or not low <= number <= high:
-            events.invalid(i, "out_of_range", v, f"{what} must be a whole number from {low} to {high}, got {v!r}")
-            out.append(pd.NA)
-        else:
-            out.append(int(number))
+            return pd.NA
+        if number != int(number) or not low <= number <= high:
+            events.invalid(None, "out_of_range", v, f"{what} must be a whole number from {low} to {high}, got {v!r}")
+            return pd.NA
+        return int(number)
+
+    out, events = _per_distinct(values, cell)
     return Cleaned(pd.Series(out, index=values.index, dtype="Int64"), events.frame())
 
 
@@ -216,8 +242,7 @@ def _parse_date(index: object, value: object, events: _Events) -> dt.date | None
 
 def to_date(values: pd.Series) -> Cleaned:
     """ISO dates from date cells, Excel serial numbers and Chinese or slashed date text."""
-    events = _Events()
-    out = [_parse_date(i, v, events) for i, v in values.items()]
+    out, events = _per_distinct(values, lambda v, ev: _parse_date(None, v, ev))
     return Cleaned(
         pd.Series([d.isoformat() if d else None for d in out], index=values.index, dtype=object), events.frame()
     )
@@ -225,74 +250,71 @@ def to_date(values: pd.Series) -> Cleaned:
 
 def to_year(values: pd.Series, *, low: int = 1990, high: int = 2035) -> Cleaned:
     """Years from numbers, ``2016年`` text or dates (the year is kept; logged)."""
-    events = _Events()
-    out: list[object] = []
-    for i, v in values.items():
+
+    def cell(v: object, events: _Events) -> object:
         if isinstance(v, dt.date):
-            events.corrected(i, "date_to_year", v.isoformat(), v.year)
-            out.append(v.year)
-            continue
+            events.corrected(None, "date_to_year", v.isoformat(), v.year)
+            return v.year
         if isinstance(v, str):
             text = normalize_text(v)
             m = re.match(r"^(\d{4})(年|年度)?$", text) or re.match(r"^(\d{4})[-/.年]\d{1,2}", text)
             if m:
                 if text != m.group(1):
-                    events.corrected(i, "year_format", v, int(m.group(1)))
+                    events.corrected(None, "year_format", v, int(m.group(1)))
                 v = int(m.group(1))
-        number = _parse_number(i, v, events)
+        number = _parse_number(None, v, events)
         if number is None:
-            out.append(pd.NA)
-        elif number != int(number) or not low <= number <= high:
-            events.invalid(i, "bad_year", v, f"expected a year from {low} to {high}, got {v!r}")
-            out.append(pd.NA)
-        else:
-            out.append(int(number))
+            return pd.NA
+        if number != int(number) or not low <= number <= high:
+            events.invalid(None, "bad_year", v, f"expected a year from {low} to {high}, got {v!r}")
+            return pd.NA
+        return int(number)
+
+    out, events = _per_distinct(values, cell)
     return Cleaned(pd.Series(out, index=values.index, dtype="Int64"), events.frame())
 
 
 def to_code(values: pd.Series, mapping: dict[str, str], *, what: str) -> Cleaned:
     """Codes from labels (Chinese or English, any case); a label not in ``mapping`` is invalid."""
-    events = _Events()
-    out: list[object] = []
     accepted = sorted({k for k in mapping if not k.isascii()})[:12]
-    for i, v in values.items():
+
+    def cell(v: object, events: _Events) -> object:
         if isinstance(v, float) and not math.isnan(v) and v == int(v):
             v = str(int(v))
-        text = _clean_text(i, v, events)
+        text = _clean_text(None, v, events)
         if text is None:
-            out.append(None)
-            continue
+            return None
         code = mapping.get(text.lower())
         if code is None:
             events.invalid(
-                i,
+                None,
                 "unknown_code",
                 text,
                 f"{text!r} is not a known {what} (accepted: {', '.join(accepted)} …; add the label to "
                 "data/reference/registry_codes.csv if it is valid)",
             )
-        out.append(code)
+        return code
+
+    out, events = _per_distinct(values, cell)
     return Cleaned(pd.Series(out, index=values.index, dtype=object), events.frame())
 
 
 def to_key(values: pd.Series, *, what: str) -> Cleaned:
     """Registry numbers as text: a whole-number cell becomes its digits; a number Excel rounded is invalid."""
-    events = _Events()
-    out: list[object] = []
-    for i, v in values.items():
+
+    def cell(v: object, events: _Events) -> object:
         if isinstance(v, (float, np.floating)) and not math.isnan(v):
             if v == int(v) and abs(v) < 1e15:  # .xls stores every number as a float; 15 digits are exact
-                out.append(str(int(v)))
-            else:
-                events.invalid(i, "key_mangled_by_excel", v, f"the {what} was stored as a rounded number by Excel")
-                out.append(None)
-            continue
+                return str(int(v))
+            events.invalid(None, "key_mangled_by_excel", v, f"the {what} was stored as a rounded number by Excel")
+            return None
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            out.append(str(v))
-            continue
-        text = _clean_text(i, v, events)
+            return str(v)
+        text = _clean_text(None, v, events)
         if text is not None and re.match(r"^\d(\.\d+)?[eE]\+?\d+$", text):
-            events.invalid(i, "key_mangled_by_excel", text, f"the {what} was stored as a rounded number by Excel")
+            events.invalid(None, "key_mangled_by_excel", text, f"the {what} was stored as a rounded number by Excel")
             text = None
-        out.append(text)
+        return text
+
+    out, events = _per_distinct(values, cell)
     return Cleaned(pd.Series(out, index=values.index, dtype=object), events.frame())
