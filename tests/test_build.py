@@ -228,3 +228,48 @@ def test_on_an_office_package_the_reports_never_say_synthetic_and_report_the_bui
     assert links["return_to_poverty"] == back == 24
     metrics = json.loads((out / "00_data_quality" / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["synthetic"] == 0 and metrics["rows_in"] == size and metrics["build_return_to_poverty"] == 24
+
+
+def test_splits_merges_and_corrected_id_numbers_are_reported_not_resolved(built, tmp_path) -> None:
+    """The 2019 export changed as registries change: one member moved to a new household (a split), two
+    households of a village made one (a merge), one ID number corrected (a new pseudonym). Each is reported
+    once in build/links.csv, and nothing is joined or dropped."""
+    from evalkit.io.ids import check_character
+
+    _, _, raw, county = built
+    changed = tmp_path / "raw"
+    changed.mkdir()
+    (changed / "places.csv").write_bytes((raw / "places.csv").read_bytes())
+    for year in range(2014, 2019):
+        source = next((raw / "registry").glob(f"registry_{year}.*"))
+        (changed / source.name).write_bytes(source.read_bytes())
+    rows = pd.read_excel(raw / "registry" / "registry_2019.xlsx", dtype=str)
+    sizes = rows.groupby("户编号")["证件号码"].transform("size")
+    # a split: a member who is not the head moves to a new household
+    mover = rows.index[(sizes >= 3) & (rows["与户主关系"] != "户主")][0]
+    old_home = rows.at[mover, "户编号"]
+    rows.loc[rows["户编号"] == old_home, "家庭人口数"] = str(int(rows.at[mover, "家庭人口数"]) - 1)
+    rows.loc[mover, ["户编号", "家庭人口数", "与户主关系"]] = ["140426009999999", "1", "户主"]
+    # a merge: a one-person household joins another household of its village
+    single = rows.index[(sizes == 1) & (rows["户编号"] != old_home)][0]
+    village = rows.at[single, "行政村代码"]
+    host = rows.loc[(rows["行政村代码"] == village) & (rows["户编号"] != rows.at[single, "户编号"])].index[0]
+    host_home = rows.at[host, "户编号"]
+    rows.loc[rows["户编号"] == host_home, "家庭人口数"] = str(int(rows.at[host, "家庭人口数"]) + 1)
+    rows.loc[single, ["户编号", "家庭人口数", "与户主关系"]] = [host_home, rows.at[host, "家庭人口数"], "其他"]
+    # an ID number corrected: the same person, another sequence number of the same sex
+    fixed = rows.index[~rows.index.isin([mover, single]) & (rows["户编号"] != host_home)][5]
+    old_id = rows.at[fixed, "证件号码"]
+    first17 = old_id[:14] + f"{(int(old_id[14:16]) + 7) % 100:02d}" + old_id[16]
+    rows.at[fixed, "证件号码"] = first17 + check_character(first17)
+    rows.to_csv(changed / "registry_2019.csv", index=False, encoding="utf-8")
+
+    result = build.build([changed], KEY, synthetic=True)
+    kinds = result.links["kind"].value_counts()
+    assert kinds.get("household_split") == 1 and kinds.get("household_merged") == 1
+    assert kinds.get("id_number_changed") == 1
+    assert kinds.get("person_in_two_households") == 2  # the mover and the one who joined
+    files = result.files.set_index("year")
+    assert files.loc[2019, "rows_in"] == files.loc[2019, "rows_kept"] == len(rows)  # nothing dropped
+    assert len(result.tables["members"]) == len(county["members"]) + 1  # the corrected ID is a new person
+    assert len(result.tables["households"]) == len(county["households"]) + 1  # the new household

@@ -25,6 +25,7 @@ package with the committed package's numbers::
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -86,6 +87,9 @@ _PANEL_FLAGS = HOUSEHOLD_FLAGS
 #: What a build reports in ``build/links.csv`` when records do not link or contradict each other across years.
 LINK_KINDS = (
     "person_in_two_households",
+    "household_split",
+    "household_merged",
+    "id_number_changed",
     "household_in_two_villages",
     "return_to_poverty",
     "borrower_not_in_registry",
@@ -277,8 +281,13 @@ def build(
     person_ids = _number(members_all["person_key"], "P", 5)
     links: list[dict[str, object]] = []
 
-    # households: the latest export's values (place, size, cause, identification and exit years)
-    latest = runs[years[-1]].households.set_index("household_key")
+    # households: the values of the latest export each household is in (place, size, cause, identification
+    # and exit years); a household that left the registry keeps those of its last year
+    latest = (
+        pd.concat([runs[y].households for y in years], ignore_index=True)
+        .drop_duplicates("household_key", keep="last")
+        .set_index("household_key")
+    )
     firsts = members_all.drop_duplicates("household_key")["household_key"]
     households = pd.DataFrame({"household_key": firsts.to_numpy()})
     households["household_id"] = households["household_key"].map(hh_ids)
@@ -310,6 +319,7 @@ def build(
     homes = members_all.groupby("person_key")["household_key"].nunique()
     for pk in homes.index[homes > 1]:
         links.append({"kind": "person_in_two_households", "person_id": person_ids[pk], "detail": "across years"})
+    links += _changes(members_all, years, hh_ids, person_ids)
 
     # the household-year panel
     lines = reference.poverty_lines(allow_interpolated=True)
@@ -394,6 +404,51 @@ def build(
         quarantine=quarantine.drop(columns=[c for c in ("household_key", "person_key") if c in quarantine]),
         summary=summary,
     )
+
+
+def _changes(
+    members_all: pd.DataFrame, years: list[int], hh_ids: dict[str, str], person_ids: dict[str, str]
+) -> list[dict[str, object]]:
+    """What changed between consecutive exports and is reported, never resolved: a household whose members
+    are in several households the next year (split), a household made of several of the year before
+    (merged), and a person who leaves a household the same year a person of the same sex and birth date
+    joins it (an ID number corrected between the years, which gives a new pseudonym: the two are not
+    linked)."""
+    found: list[dict[str, object]] = []
+    rows = members_all[["_year", "person_key", "household_key", "sex", "birth_date"]].drop_duplicates(
+        ["_year", "person_key"]
+    )
+    for before, after in itertools.pairwise(years):
+        a = rows.loc[rows["_year"] == before]
+        b = rows.loc[rows["_year"] == after]
+        pairs = a.merge(b, on="person_key", suffixes=("_a", "_b"))[["household_key_a", "household_key_b"]]
+        pairs = pairs.drop_duplicates()
+        into = pairs.groupby("household_key_a")["household_key_b"].nunique()
+        for hk, n in into[into > 1].items():
+            found.append(
+                {
+                    "kind": "household_split",
+                    "household_id": hh_ids[hk],
+                    "detail": f"{after}: its members in {n} households",
+                }
+            )
+        out_of = pairs.groupby("household_key_b")["household_key_a"].nunique()
+        for hk, n in out_of[out_of > 1].items():
+            found.append(
+                {"kind": "household_merged", "household_id": hh_ids[hk], "detail": f"{after}: made of {n} households"}
+            )
+        gone = a.loc[~a["person_key"].isin(b["person_key"])]
+        new = b.loc[~b["person_key"].isin(a["person_key"])]
+        same = gone.merge(new, on=["household_key", "sex", "birth_date"], suffixes=("_a", "_b"))
+        for old_key, new_key in same[["person_key_a", "person_key_b"]].itertuples(index=False):
+            found.append(
+                {
+                    "kind": "id_number_changed",
+                    "person_id": person_ids[old_key],
+                    "detail": f"{after}: the same household, sex and birth date as {person_ids[new_key]}; not linked",
+                }
+            )
+    return found
 
 
 @dataclass
