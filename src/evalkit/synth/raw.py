@@ -137,13 +137,16 @@ def _xlsx(frame: pd.DataFrame, path: Path, *, title: str | None = None, total: s
     book.save(path)
 
 
-def write_raw(county: dict[str, pd.DataFrame], out_dir: str | os.PathLike[str], *, seed: int = 20190901) -> list[Path]:
+def write_raw(
+    county: dict[str, pd.DataFrame], out_dir: str | os.PathLike[str], *, seed: int = 20190901, plain: bool = False
+) -> list[Path]:
     """Write the county's raw files into ``out_dir`` (the place roster, one registry export per year, the
     bank's loan ledger) and return their paths.
 
     The forms differ by year as offices' files do: 2014 a workbook with a title and a totals row; 2015 a
     GBK-encoded CSV; 2016 a CSV with its rows in another order; 2017 a workbook with incomes in 万元; 2018 a
     CSV whose relation column is headed 户主关系 and with three rows exported twice; 2019 a plain workbook.
+    With ``plain``, every year is a plain UTF-8 CSV (the same rows, none of those disturbances).
     """
     folder = Path(out_dir)
     (folder / "registry").mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,14 @@ def write_raw(county: dict[str, pd.DataFrame], out_dir: str | os.PathLike[str], 
     written = [_places(county, folder / "places.csv")]
     for year in REGISTRY_YEARS:
         rows = registry_rows(county, identifiers, year)
-        if year == 2014:
+        if plain:
+            path = folder / "registry" / f"registry_{year}.csv"
+            _chinese(rows).to_csv(path, index=False, encoding="utf-8")
+            if year == 2016:  # the random draws of the disturbed forms are made all the same, so that
+                rng.permutation(len(rows))  # the other files are those of the disturbed raw folder
+            elif year == 2018:
+                rng.choice(len(rows), 3, replace=False)
+        elif year == 2014:
             path = folder / "registry" / f"registry_{year}.xlsx"
             _xlsx(
                 _chinese(rows),
