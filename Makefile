@@ -12,20 +12,24 @@ DATA ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup evaluate test test-fast bench lab lint docs clean-venv
+.PHONY: setup spark evaluate test test-fast bench lab lint docs clean-venv
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"evalkit needs Python 3.11 or newer, found {v.major}.{v.minor}; run make with PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --progress-bar off -q --upgrade pip
-	$(PIP) install --progress-bar off -q -e '.[test,docs]'
-	# PySpark goes into its own folder, not the environment: pandera imports pyspark.pandas at start-up
-	# whenever pyspark is importable, which slows every evalkit import and warns under pandas 3.
-	$(PIP) install --progress-bar off -q --upgrade --target $(VENV)/spark 'pyspark>=3.5'
+	@echo "evalkit: setting up $(VENV) (first run only; pip shows its progress)"
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[test,docs]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit (Python 3)"
 	@touch $(STAMP)
+
+## Install PySpark for the spark engine (only it needs PySpark, about 500 MB; Java must be installed).
+## PySpark goes into its own folder, not the environment: pandera imports pyspark.pandas at start-up
+## whenever pyspark is importable, which slows every evalkit import and warns under pandas 3.
+spark: $(STAMP)
+	$(PIP) install --upgrade --target $(VENV)/spark 'pyspark>=3.5'
 
 ## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 DATA=PKG ARGS="--lang zh" to vary).
 evaluate: $(STAMP)

@@ -60,6 +60,25 @@ def test_failing_notebook_does_not_stop_the_others(tmp_path, evalkit_cli) -> Non
     assert (out / "01_incidence_trends" / "metrics.json").is_file()
 
 
+@pytest.mark.slow
+def test_quiet_prints_nothing_on_success_and_only_the_error_on_failure(tmp_path, evalkit_cli) -> None:
+    """``--quiet`` is for cron: a run that succeeds prints nothing at all (no progress, no kernel notices);
+    one that fails prints only what failed, on stderr, and exits 1."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(
+        folder / "01_incidence_trends.ipynb",
+        "from evalkit import report\nreport.write_metrics(out_dir, {'year': year})",
+    )
+    done = _cli(evalkit_cli, "run", "--quiet", "--notebooks-dir", str(folder), "--out", str(tmp_path / "ok"))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    _notebook(folder / "02_broken.ipynb", "raise RuntimeError('deliberate failure for the test')")
+    done = _cli(evalkit_cli, "run", "-q", "--notebooks-dir", str(folder), "--out", str(tmp_path / "bad"))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines()[0].startswith("evalkit: 02_broken: failed at cell")
+    assert all(line.startswith("evalkit: ") or line.startswith("  ") for line in done.stderr.splitlines())
+
+
 def test_unknown_parameter_stops_before_running(tmp_path, run_cli) -> None:
     out = tmp_path / "out"
     done = run_cli("run", "--out", str(out), "-p", "colour=red")

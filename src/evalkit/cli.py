@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evalkit",
         description="Evaluate poverty-alleviation programs: the annual evaluation and the tools around it.",
-        epilog="Exit status: 0 done; 1 a notebook failed; 2 the input or a parameter was wrong.",
+        epilog=(
+            "Exit status: 0 done; 1 a notebook failed, or the machine failed (disk full, folder not writable); "
+            "2 the input or a parameter was wrong (nothing was run or written); 130 interrupted (Ctrl-C)."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -60,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
     run.add_argument("--kernel", default="evalkit", help="Jupyter kernel name (default evalkit)")
+    run.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors (for cron and other schedulers)"
+    )
 
     params = sub.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", help="notebook name or path, e.g. 01_incidence_trends")
@@ -179,6 +185,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             extra[name] = coerce_text(text, declared[name].type_name) if name in declared else text
     if args.lang:
         extra["lang"] = args.lang
+    if args.quiet:
+        logging.getLogger().setLevel(logging.ERROR)
     result = run(
         args.year,
         out=args.out,
@@ -190,6 +198,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         timeout=args.timeout,
     )
+    if args.quiet:  # for schedulers: nothing on success; on failure what failed and where, on stderr
+        if result.ok:
+            return 0
+        for nb in result.failed:
+            print(f"evalkit: {nb.describe_failure()}", file=sys.stderr)
+        print(f"evalkit: the failed run is kept in {result.out_dir}; the previous output is unchanged", file=sys.stderr)
+        return 1
     if result.ok:
         print(f"evalkit: wrote {result.out_dir} (manifest {result.manifest_path.name}) in {result.wall_seconds:.1f} s")
     else:

@@ -594,7 +594,7 @@ def _collect(frame) -> pd.DataFrame:
 
 
 def _import_spark():
-    """PySpark from the environment, else from ``$EVALKIT_SPARK_PATH`` or ``.venv/spark`` (where ``make setup``
+    """PySpark from the environment, else from ``$EVALKIT_SPARK_PATH`` or ``.venv/spark`` (where ``make spark``
     puts it, outside the environment, so that pandera does not import it with every evalkit import)."""
     import sys
 
@@ -608,7 +608,7 @@ def _import_spark():
             from pyspark.sql import SparkSession
         except ImportError:
             raise UserInputError(
-                "the spark engine needs PySpark and Java: `make setup` installs PySpark into .venv/spark; "
+                "the spark engine needs PySpark and Java: `make spark` installs PySpark into .venv/spark; "
                 "elsewhere `pip install 'evalkit[spark]'` or set EVALKIT_SPARK_PATH to a folder holding pyspark"
             ) from None
     return SparkSession

@@ -170,6 +170,13 @@ class ReturnToPoverty(Evaluation):
             f"AUC for falls in {self.p.year + 1}: {oot.auc_falls:.3f}; for returns below the line: "
             f"{oot.auc_returns:.3f} ({oot.returns} returns)"
         )
+        if oot.model.left_out:
+            s.note(
+                "left out of the model because they separate the households that fell from those that did not "
+                f"in the training years (their odds ratios would be 0 or infinite): {', '.join(oot.model.left_out)}"
+            )
+        if not oot.model.converged:
+            s.note("the model's likelihood did not reach its maximum in 100 iterations: read its odds ratios with care")
         s.table("odds_ratios", oot.model.odds_ratios())
         s.table("calibration", calibration, show=False)
         s.figure("calibration", plots.calibration_figure(calibration, lang=self.p.lang))

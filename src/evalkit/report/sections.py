@@ -49,8 +49,8 @@ def format_number(value: float) -> str:
 
 def table_html(frame: pd.DataFrame) -> str:
     """A frame as an HTML table for the report: numbers by :func:`format_number`, empty cells as a dash,
-    no row numbers (an index that means something, such as a pivot's, is kept)."""
-    meaningful = not isinstance(frame.index, pd.RangeIndex)
+    no row numbers (an index that means something, such as a pivot's, is kept: a named one)."""
+    meaningful = any(name is not None for name in frame.index.names)
     out = frame.astype(object).where(frame.notna(), None)
     for column in range(out.shape[1]):
         out.isetitem(column, [_cell(v) for v in out.iloc[:, column]])

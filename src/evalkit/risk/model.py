@@ -23,6 +23,7 @@ logistic model is as accurate, and its odds ratios say which factors drive risk.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,8 @@ class RiskModel:
     train_until: int
     n_train: int
     events_train: int
+    left_out: tuple[str, ...] = ()  # 0/1 features that separate the classes in the training years
+    converged: bool = True
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         x = np.column_stack([np.ones(len(frame)), frame[list(self.params.index[1:])].to_numpy(dtype=float)])
@@ -126,6 +129,7 @@ def fit(
     """Logistic regression of ``label`` on ``columns`` over household-years whose label year is at most
     ``train_until`` (nothing later is read); standard errors clustered by household."""
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     train = frame.loc[(frame["label_year"] <= train_until) & frame[label].notna()]
     y = train[label].astype(float).to_numpy()
@@ -135,10 +139,39 @@ def fit(
             "(choose a later year or another label)"
         )
     usable = [c for c in columns if train[c].std() > 0]
+    left_out = tuple(c for c in usable if _separates(train[c].to_numpy(dtype=float), y))
+    usable = [c for c in usable if c not in left_out]
     x = sm.add_constant(train[usable].astype(float), has_constant="add")
     groups = pd.factorize(train["household_id"])[0]
-    result = sm.Logit(y, x).fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups})
-    return RiskModel(result.params, result.cov_params(), label, train_until, len(train), int(y.sum()))
+    with warnings.catch_warnings():  # convergence is read from the result and reported, not printed
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = sm.Logit(y, x).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
+    return RiskModel(
+        result.params,
+        result.cov_params(),
+        label,
+        train_until,
+        len(train),
+        int(y.sum()),
+        left_out=left_out,
+        converged=bool(result.mle_retvals.get("converged", True)),
+    )
+
+
+def _separates(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether a 0/1 feature separates the classes (quasi-completely): one of its four cells with the label
+    is empty, so its odds ratio is 0 or infinite and the likelihood has no maximum.
+
+    >>> _separates(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 0]))  # no event where the feature is 1
+    True
+    >>> _separates(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]))
+    False
+    """
+    values = np.unique(x)
+    if len(values) != 2 or not set(values) <= {0.0, 1.0}:
+        return False
+    cells = np.bincount((2 * x + y).astype(int), minlength=4)
+    return bool((cells == 0).any())
 
 
 def roc_auc(score: object, label: object) -> float:

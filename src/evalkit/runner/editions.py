@@ -10,6 +10,7 @@ tag                 kept when
 ``lang-zh``         the run's ``lang`` is ``zh``
 ``data-synthetic``  the data package is SYNTHETIC (evalkit's own county, planted truth)
 ``data-own``        the data package is a county's own (``evalkit build``)
+``notebook-only``   always in the executed notebook, never in the report (parameters, files)
 ==================  =====================================================================
 
 A cell with none of these tags belongs to every edition. The runner removes the other editions' cells
@@ -26,9 +27,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-__all__ = ["TAGS", "keeps", "select"]
+__all__ = ["TAGS", "NOTEBOOK_ONLY", "keeps", "select", "in_report"]
 
-TAGS = {"lang-en", "lang-zh", "data-synthetic", "data-own"}
+TAGS = {"lang-en", "lang-zh", "data-synthetic", "data-own", "notebook-only"}
+
+#: Cells with this tag are kept in the executed notebook (for analysts) and left out of the report.
+NOTEBOOK_ONLY = "notebook-only"
 
 
 def keeps(cell: Mapping[str, object], *, lang: str, synthetic: bool) -> bool:
@@ -48,3 +52,9 @@ def select(notebook: Mapping[str, object], *, lang: str, synthetic: bool) -> dic
     out = copy.deepcopy(notebook)
     out["cells"] = [c for c in out["cells"] if keeps(c, lang=lang, synthetic=synthetic)]
     return out
+
+
+def in_report(cell: Mapping[str, object]) -> bool:
+    """Whether an executed notebook's ``cell`` belongs in its report (not tagged ``notebook-only``)."""
+    metadata = cell.get("metadata") or {}
+    return NOTEBOOK_ONLY not in (metadata.get("tags", ()) if isinstance(metadata, Mapping) else ())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from evalkit.runner import editions
 
-__all__ = ["execute_one", "export_html", "utc_now", "run_in_process"]
+__all__ = ["execute_one", "export_html", "report_title", "utc_now", "run_in_process", "LANGUAGE_CODES"]
 
 
 def utc_now() -> str:
@@ -27,13 +27,45 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def export_html(executed: Path, html: Path) -> None:
-    """Write an HTML rendering of an executed notebook."""
+#: The HTML ``lang`` of a report, so that browsers choose fonts for the right script.
+LANGUAGE_CODES = {"en": "en", "zh": "zh-Hans"}
+
+
+def report_title(notebook: dict) -> str:
+    """A report's title: the text of the notebook's first level-one heading (the file name if it has none).
+
+    >>> report_title({"cells": [{"cell_type": "markdown", "source": "# 07 · The registry\\n\\nText"}]})
+    '07 · The registry'
+    """
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            for line in text.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return str(notebook.get("metadata", {}).get("papermill", {}).get("input_path") or "evalkit report")
+
+
+def export_html(executed: Path, html: Path, *, lang: str = "en") -> None:
+    """Write the report of an executed notebook: its text, tables and figures without code, prompts,
+    printed output or cells tagged ``notebook-only``, titled by its first heading (the executed notebook
+    keeps all of it)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(str(executed), as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(notebook)
+    notebook.metadata["title"] = report_title(notebook)
+    notebook.cells = [c for c in notebook.cells if editions.in_report(c)]
+    for cell in notebook.cells:  # the report shows what the evaluation displays, not what Python printed
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
+    exporter = HTMLExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code=LANGUAGE_CODES.get(lang, "en"),
+    )
+    body, _ = exporter.from_notebook_node(notebook)
     html.write_text(body, encoding="utf-8")
 
 
@@ -80,6 +112,7 @@ def execute_one(
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up notices on the terminal
             cwd=cwd or str(Path(source).parent),
         )
     except PapermillExecutionError as exc:
@@ -96,7 +129,7 @@ def execute_one(
     record["finished_at"] = utc_now()
     if Path(executed).is_file():
         try:
-            export_html(Path(executed), Path(html))
+            export_html(Path(executed), Path(html), lang=str(parameters.get("lang", "en")))
         except Exception as exc:  # an HTML failure must not hide the notebook's own status
             record["html_error"] = f"{type(exc).__name__}: {exc}"
     return record
