@@ -130,6 +130,28 @@ def test_each_notebook_ran_in_a_kernel_and_says_what_its_data_is(annual_run, pat
     assert "Traceback" not in executed
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_report_has_a_title_and_no_code_printed_output_or_parameters(annual_run, path: Path) -> None:
+    """A report is for readers: titled by the notebook's heading (not "Notebook"), in the run's language,
+    no code cell showing its input, nothing Python printed, no parameters table; the executed notebook keeps
+    its code for analysts. The run printed no kernel notices."""
+    from html import unescape
+
+    from evalkit.runner.execute import report_title
+
+    html = (annual_run.out / f"{path.stem}.html").read_text(encoding="utf-8")
+    title = unescape(re.search(r"<title>(.*?)</title>", html).group(1))
+    assert title == report_title(json.loads(path.read_text(encoding="utf-8")))
+    assert title.startswith(path.stem[:2] + " · ") and '<html lang="en"' in html
+    code_cells = re.findall(r'class="jp-Cell jp-CodeCell([^"]*)"', html)
+    assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
+    assert 'data-mime-type="application/vnd.jupyter.std' not in html
+    assert "<strong>Parameters</strong>" not in html
+    executed = json.loads((annual_run.out / f"{path.stem}.ipynb").read_text(encoding="utf-8"))
+    assert any("params.check(" in "".join(c["source"]) for c in executed["cells"] if c["cell_type"] == "code")
+    assert "IPKernelApp" not in annual_run.run.stderr and "Warning" not in html
+
+
 def test_incidence_trends_in_english_for_2018(annual_run) -> None:
     out = annual_run.out / "01_incidence_trends"
     metrics = report.read_metrics(out)
