@@ -152,6 +152,19 @@ def test_each_report_has_a_title_and_no_code_printed_output_or_parameters(annual
     assert "IPKernelApp" not in annual_run.run.stderr and "Warning" not in html
 
 
+def test_the_year_page_links_every_report_and_shows_the_headlines(annual_run) -> None:
+    """``index.html``: titled by the year, every report linked (and there), the headline figures equal to
+    the notebooks' metrics, and listed in the manifest."""
+    page = (annual_run.out / "index.html").read_text(encoding="utf-8")
+    assert "<title>Annual evaluation 2018</title>" in page and "SYNTHETIC DATA" in page
+    links = re.findall(r'href="([^"]+)"', page)
+    assert sorted(links) == sorted(f"{p.stem}.html" for p in NOTEBOOKS)
+    assert all((annual_run.out / link).is_file() for link in links)
+    incidence = report.read_metrics(annual_run.out / "01_incidence_trends")["registry_incidence_pct"]
+    assert f'<td class="num">{incidence:.2f}%</td>' in page
+    assert "index.html" in annual_run.manifest["files"]
+
+
 def test_incidence_trends_in_english_for_2018(annual_run) -> None:
     out = annual_run.out / "01_incidence_trends"
     metrics = report.read_metrics(out)

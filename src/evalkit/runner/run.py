@@ -31,8 +31,9 @@ from pathlib import Path
 from evalkit import __version__, evaluations, folders, package, paths
 from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, path_parameters, validate
+from evalkit.report import yearpage
 from evalkit.report.outputs import METRICS_FILE, read_metrics
-from evalkit.runner.execute import execute_one, utc_now
+from evalkit.runner.execute import execute_one, report_title, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
 
 __all__ = ["NotebookRun", "RunResult", "discover", "run", "DEFAULT_KERNEL", "DEFAULT_TIMEOUT"]
@@ -435,6 +436,17 @@ def run(
             ),
             "notebooks": sorted([*carried, *entries], key=lambda n: n["name"]),
         }
+        yearpage.write(
+            staging,
+            yearpage.page(
+                year,
+                {e["name"]: e["metrics"] or {} for e in manifest["notebooks"]},
+                manifest,
+                earlier=_earlier_years(out_dir, year),
+                lang=str(extra.get("lang", "en")),
+                titles={nb.name: report_title(json.loads(nb.source.read_text(encoding="utf-8"))) for nb in planned},
+            ),
+        )
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         manifest["files"] = sorted([*files, _MANIFEST])
         write_manifest(staging / _MANIFEST, manifest)
@@ -446,6 +458,22 @@ def run(
     for nb in planned:
         nb.executed, nb.html, nb.out_dir = (final / nb.executed.name, final / nb.html.name, final / nb.out_dir.name)
     return RunResult(year=year, out_dir=final, manifest_path=final / _MANIFEST, notebooks=planned, wall_seconds=wall)
+
+
+def _earlier_years(out_dir: Path, year: int) -> dict[int, dict[str, dict[str, float]]]:
+    """The metrics of the successful runs of earlier years found beside ``out_dir`` (folders named by
+    their year holding a manifest), by year and notebook."""
+    found: dict[int, dict[str, dict[str, float]]] = {}
+    for folder in out_dir.parent.iterdir() if out_dir.parent.is_dir() else ():
+        if not (folder.name.isdigit() and int(folder.name) < year and (folder / _MANIFEST).is_file()):
+            continue
+        try:
+            manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("status") == "ok" and manifest.get("year") == int(folder.name):
+            found[int(folder.name)] = {n["name"]: n.get("metrics") or {} for n in manifest.get("notebooks", [])}
+    return found
 
 
 def _display_source(source: Path) -> str:
