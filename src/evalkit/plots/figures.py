@@ -311,17 +311,18 @@ def event_study_figure(paths: dict[str, pd.DataFrame], *, truth: float | None = 
 def reach_figure(by_place: pd.DataFrame, place: str, by_quintile: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Take-up (获贷率) by place and by pre-loan income quintile (1 = poorest), from :func:`evalkit.impact.take_up` tables."""
     setup(lang)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), width_ratios=[2, 1])
-    sns.barplot(data=by_place, x=place, y="take_up", ax=axes[0], color="#4C72B0")
+    # places as horizontal bars: their names stay horizontal and never run into each other
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.3 * len(by_place) + 1.8), width_ratios=[3, 2])
+    sns.barplot(data=by_place, y=place, x="take_up", ax=axes[0], color="#4C72B0", orient="h")
     sns.barplot(data=by_quintile, x="base_income_quintile", y="take_up", ax=axes[1], color="#55A868")
     overall = by_place["borrowers"].sum() / by_place["eligible"].sum()
-    for ax in axes:
-        ax.axhline(overall, color="0.3", ls="--", lw=1)
-        ax.set_ylabel(label("take_up", lang))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}%"))
-    axes[0].set_xlabel(label(place, lang))
-    axes[0].tick_params(axis="x", rotation=45)
-    axes[1].set_xlabel(label("base_income_quintile", lang))
+    percent = FuncFormatter(lambda v, _: f"{100 * v:g}%")
+    axes[0].axvline(overall, color="0.3", ls="--", lw=1)
+    axes[0].set(xlabel=label("take_up", lang), ylabel=label(place, lang))
+    axes[0].xaxis.set_major_formatter(percent)
+    axes[1].axhline(overall, color="0.3", ls="--", lw=1)
+    axes[1].set(xlabel=label("base_income_quintile", lang), ylabel=label("take_up", lang))
+    axes[1].yaxis.set_major_formatter(percent)
     fig.suptitle(label("title_take_up", lang))
     fig.tight_layout()
     return fig
