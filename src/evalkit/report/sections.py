@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
@@ -47,19 +48,31 @@ def format_number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def table_html(frame: pd.DataFrame) -> str:
-    """A frame as an HTML table for the report: numbers by :func:`format_number`, empty cells as a dash,
-    no row numbers (an index that means something, such as a pivot's, is kept: a named one)."""
+#: How a yes/no cell reads in each language.
+YES_NO = {"en": ("yes", "no"), "zh": ("是", "否")}
+
+
+def table_html(frame: pd.DataFrame, lang: str = "en") -> str:
+    """A frame as an HTML table for the report: numbers by :func:`format_number`, yes/no cells as words
+    in ``lang``, empty cells as a dash, no row numbers (an index that means something, such as a pivot's,
+    is kept: a named one).
+
+    >>> print(table_html(pd.DataFrame({"passes": [True, False]}), "zh").split("<tbody>")[1].split())
+    ['<tr>', '<td>是</td>', '</tr>', '<tr>', '<td>否</td>', '</tr>', '</tbody>', '</table>']
+    """
     meaningful = any(name is not None for name in frame.index.names)
     out = frame.astype(object).where(frame.notna(), None)
+    words = YES_NO[lang]
     for column in range(out.shape[1]):
-        out.isetitem(column, [_cell(v) for v in out.iloc[:, column]])
+        out.isetitem(column, [_cell(v, words) for v in out.iloc[:, column]])
     return out.to_html(index=meaningful, na_rep=EMPTY, border=0)
 
 
-def _cell(value: object) -> object:
+def _cell(value: object, words: tuple[str, str] = YES_NO["en"]) -> object:
     if value is None or value is pd.NA:
         return EMPTY
+    if isinstance(value, bool | np.bool_):
+        return words[0] if value else words[1]
     if isinstance(value, float):
         return format_number(value)
     return value
@@ -129,7 +142,7 @@ class Section:
             elif isinstance(item, Styler):
                 parts.append(item.to_html())
             else:
-                parts.append(table_html(translate_columns(item, self.lang)))
+                parts.append(table_html(translate_columns(item, self.lang), self.lang))
         return "\n".join(parts)
 
     def __repr__(self) -> str:
