@@ -139,8 +139,12 @@ class Section:
         for item in self.shown:
             if isinstance(item, str):
                 parts.append(f"<p>{html.escape(item)}</p>")
-            elif isinstance(item, Styler):
-                parts.append(item.to_html())
+            elif isinstance(item, Styler):  # its colours kept, its cells written as in every other table
+                words = YES_NO[self.lang]
+                styled = item.format(lambda v, words=words: str(_cell(v, words)))
+                if not any(name is not None for name in item.data.index.names):
+                    styled = styled.hide(axis="index")
+                parts.append(styled.to_html())
             else:
                 parts.append(table_html(translate_columns(item, self.lang), self.lang))
         return "\n".join(parts)
