@@ -66,16 +66,19 @@ def test_page_links_every_report_says_what_data_and_is_in_the_run_language() -> 
 
 
 def test_earlier_years_are_the_successful_runs_beside_this_one(tmp_path) -> None:
-    def run(year: int, status: str, folder: str | None = None) -> None:
+    county = {"package": "county-package", "synthetic": False}
+
+    def run(year: int, status: str, folder: str | None = None, data: dict | None = None) -> None:
         target = tmp_path / (folder or str(year))
         target.mkdir()
         notebooks = [{"name": "01_incidence_trends", "metrics": {"registry_incidence_pct": float(year - 2010)}}]
-        manifest = {"year": year, "status": status, "notebooks": notebooks}
+        manifest = {"year": year, "status": status, "notebooks": notebooks, "data": data or county}
         (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
     run(2016, "ok")
     run(2017, "failed")
     run(2015, "ok", folder="2015-copy")  # not a year folder
+    run(2014, "ok", data={"package": "evalkit-synthetic-county", "synthetic": True})  # other data
     run(2019, "ok")  # later than the year evaluated
-    found = _earlier_years(tmp_path / "2018", 2018)
+    found = _earlier_years(tmp_path / "2018", 2018, county)
     assert found == {2016: {"01_incidence_trends": {"registry_incidence_pct": 6.0}}}

@@ -442,7 +442,7 @@ def run(
                 year,
                 {e["name"]: e["metrics"] or {} for e in manifest["notebooks"]},
                 manifest,
-                earlier=_earlier_years(out_dir, year),
+                earlier=_earlier_years(out_dir, year, manifest["data"]),
                 lang=str(extra.get("lang", "en")),
                 titles={nb.name: report_title(json.loads(nb.source.read_text(encoding="utf-8"))) for nb in planned},
             ),
@@ -460,9 +460,13 @@ def run(
     return RunResult(year=year, out_dir=final, manifest_path=final / _MANIFEST, notebooks=planned, wall_seconds=wall)
 
 
-def _earlier_years(out_dir: Path, year: int) -> dict[int, dict[str, dict[str, float]]]:
+def _earlier_years(
+    out_dir: Path, year: int, data: dict[str, object] | None = None
+) -> dict[int, dict[str, dict[str, float]]]:
     """The metrics of the successful runs of earlier years found beside ``out_dir`` (folders named by
-    their year holding a manifest), by year and notebook."""
+    their year holding a manifest) on the same data package as ``data`` (the manifest's ``data`` entry:
+    the package's name and whether it is synthetic), by year and notebook."""
+    same = {k: (data or {}).get(k) for k in ("package", "synthetic")}
     found: dict[int, dict[str, dict[str, float]]] = {}
     for folder in out_dir.parent.iterdir() if out_dir.parent.is_dir() else ():
         if not (folder.name.isdigit() and int(folder.name) < year and (folder / _MANIFEST).is_file()):
@@ -471,6 +475,9 @@ def _earlier_years(out_dir: Path, year: int) -> dict[int, dict[str, dict[str, fl
             manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        theirs = manifest.get("data") or {}
+        if data is not None and any(theirs.get(k) != v for k, v in same.items()):
+            continue  # another package's figures are not this county's earlier years
         if manifest.get("status") == "ok" and manifest.get("year") == int(folder.name):
             found[int(folder.name)] = {n["name"]: n.get("metrics") or {} for n in manifest.get("notebooks", [])}
     return found
