@@ -481,6 +481,8 @@ def _earlier(into: str | os.PathLike[str], key: PseudonymKey) -> _Earlier:
             folder / "members.csv", encoding="utf-8-sig", dtype={"household_key": str, "person_key": str}
         )
         households = pd.read_csv(folder / "households.csv", encoding="utf-8-sig", dtype={"household_key": str})
+        for column in [c for c in ("household_size", "identification_year", "exit_year", "year") if c in households]:
+            households[column] = households[column].astype("Int64")  # as cleaning gives them (whole numbers)
         for flag in [c for c in HOUSEHOLD_FLAGS if c in households]:
             households[flag] = households[flag].map({True: True, False: False, "True": True, "False": False})
         runs[int(folder.name)] = CleanResult(members, households, pd.DataFrame(), pd.DataFrame(), {})
