@@ -112,7 +112,10 @@ def execute_one(
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up notices on the terminal
+            # The kernel's own log stays off the terminal: its start-up notices, and the "KeyboardInterrupt caught
+            # in kernel" it logs when jupyter_client's shutdown interrupts it while it handles a message (a race,
+            # harmless). A cell's error reaches the record through the execution reply, not this log.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             cwd=cwd or str(Path(source).parent),
         )
     except PapermillExecutionError as exc:
