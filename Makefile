@@ -12,7 +12,7 @@ DATA ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup spark evaluate test test-fast bench lab lint docs clean-venv
+.PHONY: setup spark browser evaluate test test-fast bench lab lint docs clean-venv
 
 setup: $(STAMP)
 
@@ -31,13 +31,29 @@ $(STAMP): pyproject.toml
 spark: $(STAMP)
 	$(PIP) install --upgrade --target $(VENV)/spark 'pyspark>=3.5'
 
+## Install Debian's Chromium (and a Latin font) when no Chromium or Chrome is found: it prints the year's
+## PDF and runs the browser tests. Needs root or password-less sudo; otherwise it says so, and the run
+## writes its reports without the PDF (the browser tests are skipped, saying how to get a browser).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || command -v google-chrome >/dev/null 2>&1 || [ -n "$$EVALKIT_CHROMIUM" ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "evalkit: no Chromium found and no apt-get to install it; install Chromium or Chrome for the PDF"; \
+	else \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	    echo "evalkit: installing Debian's chromium for the year's PDF (first run only)"; \
+	    { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	        --no-install-recommends chromium fonts-dejavu-core; } \
+	    || echo "evalkit: could not install chromium (run \`sudo apt-get install chromium\`); no PDF until then"; \
+	fi
+
 ## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 DATA=PKG ARGS="--lang zh" to vary).
-evaluate: $(STAMP)
+evaluate: $(STAMP) browser
 	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(if $(DATA),--data $(DATA)) $(ARGS)
 
 ## Run the whole test suite (unit tests, doctests, the docs build, one shared annual run, the notebooks),
 ## in one process per core, one test module at a time (so the module of the shared annual run runs it once).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 ## The fast tier for the edit-test loop: every test not marked slow.

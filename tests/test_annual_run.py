@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from browsing import Browser, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 
 from evalkit import paths, report
 from evalkit.runner.manifest import sha256_file
@@ -32,10 +33,10 @@ RUN_KEY = "c47e1a9f3b2d60e58f0a1c7d94b3e26a"
 
 
 def _cli(
-    command: list[str], *args: str, key: str | None = None, timeout: int = 900
+    command: list[str], *args: str, key: str | None = None, timeout: int = 900, extra_env: dict | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the evalkit CLI with ``key`` (or no key) as ``$EVALKIT_PSEUDONYM_KEY``."""
-    env = {k: v for k, v in os.environ.items() if k != "EVALKIT_PSEUDONYM_KEY"}
+    env = {k: v for k, v in os.environ.items() if k != "EVALKIT_PSEUDONYM_KEY"} | (extra_env or {})
     if key is not None:
         env["EVALKIT_PSEUDONYM_KEY"] = key
     return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
@@ -68,8 +69,10 @@ def annual_run(tmp_path_factory, evalkit_cli) -> SimpleNamespace:
         key=RUN_KEY,
     )
     assert cleaned.returncode == 0, cleaned.stderr
-    run = _cli(evalkit_cli, "run", "--out", str(out), "-p", f"clean_dir={clean_dir}")
+    no_cjk = fonts_without_cjk(root / "fontconfig")  # the PDF printed as on a machine without CJK fonts
+    run = _cli(evalkit_cli, "run", "--out", str(out), "-p", f"clean_dir={clean_dir}", extra_env=no_cjk)
     return SimpleNamespace(
+        no_cjk=no_cjk,
         out=out,
         clean_dir=clean_dir,
         export=export,
@@ -158,11 +161,57 @@ def test_the_year_page_links_every_report_and_shows_the_headlines(annual_run) ->
     page = (annual_run.out / "index.html").read_text(encoding="utf-8")
     assert "<title>Annual evaluation 2018</title>" in page and "SYNTHETIC DATA" in page
     links = re.findall(r'href="([^"]+)"', page)
-    assert sorted(links) == sorted(f"{p.stem}.html" for p in NOTEBOOKS)
+    pdf = [annual_run.manifest["pdf"]["file"]] if annual_run.manifest["pdf"]["status"] == "ok" else []
+    assert sorted(links) == sorted([f"{p.stem}.html" for p in NOTEBOOKS] + pdf)
     assert all((annual_run.out / link).is_file() for link in links)
     incidence = report.read_metrics(annual_run.out / "01_incidence_trends")["registry_incidence_pct"]
     assert f'<td class="num">{incidence:.2f}%</td>' in page
     assert "index.html" in annual_run.manifest["files"]
+
+
+BROWSER, WHY_NOT = chromium_or_reason()
+
+
+@pytest.fixture(scope="module")
+def browser(annual_run):
+    if BROWSER is None:
+        pytest.skip(WHY_NOT)
+    opened = Browser(BROWSER, annual_run.no_cjk)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("name", ["index", *(p.stem for p in NOTEBOOKS)])
+def test_in_a_browser_without_cjk_fonts_each_page_reads_cleanly(browser, annual_run, name) -> None:
+    """Opened in headless Chromium on a machine with no CJK font: no console error or failed request, no
+    broken link or image, a real title, no visible code or Python repr, every Chinese character drawn in
+    the font the page embeds."""
+    assert browser.problems(annual_run.out / f"{name}.html", lang="en") == []
+
+
+def test_the_year_pdf_holds_every_page_with_chinese_in_the_embedded_font(annual_run) -> None:
+    """One PDF: the year page then each report in order, a bookmark each, titled by the year; printed with
+    no CJK font on the machine, its Chinese is drawn only in the font the pages embed. Without a browser
+    the manifest says why there is no PDF."""
+    from pypdf import PdfReader
+
+    from evalkit.runner.execute import report_title
+
+    record = annual_run.manifest["pdf"]
+    if BROWSER is None:
+        assert record["status"] == "skipped" and "no browser found" in record["reason"]
+        pytest.skip(WHY_NOT)
+    assert record == {"status": "ok", "file": "evalkit-report-2018-en.pdf"}
+    reader = PdfReader(annual_run.out / record["file"])
+    titles = [report_title(json.loads(p.read_text(encoding="utf-8"))) for p in NOTEBOOKS]
+    assert [item.title for item in reader.outline] == ["Annual evaluation 2018", *titles]
+    starts = [reader.get_destination_page_number(item) for item in reader.outline]
+    assert starts[0] == 0 and starts == sorted(starts) and len(reader.pages) > starts[-1]
+    assert reader.metadata.title == "Annual evaluation 2018"
+    assert "Annual evaluation 2018" in reader.pages[0].extract_text()
+    drawn = pdf_cjk_fonts(annual_run.out / record["file"])
+    assert sum(drawn.values()) > 0 and set(drawn) == {"/Type3"}, drawn  # the pages' embedded font, no other
+    assert record["file"] in annual_run.manifest["files"]
 
 
 def test_incidence_trends_in_english_for_2018(annual_run) -> None:

@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
     run.add_argument("--kernel", default="evalkit", help="Jupyter kernel name (default evalkit)")
     run.add_argument(
+        "--pdf",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="the whole report as one PDF, printed by Chromium: auto (when a browser is found), yes, no",
+    )
+    run.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but errors (for cron and other schedulers)"
     )
 
@@ -197,6 +203,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         kernel=args.kernel,
         timeout=args.timeout,
+        pdf=args.pdf,
     )
     if args.quiet:  # for schedulers: nothing on success; on failure what failed and where, on stderr
         if result.ok:
@@ -207,6 +214,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 1
     if result.ok:
         print(f"evalkit: wrote {result.out_dir} (manifest {result.manifest_path.name}) in {result.wall_seconds:.1f} s")
+        if result.pdf.get("status") == "ok":
+            print(f"  the year's report as one PDF: {result.pdf['file']}")
     else:
         print(f"evalkit: a notebook failed; the run is kept in {result.out_dir}, the previous output left as it was")
     for nb in result.notebooks:

@@ -20,6 +20,7 @@ __all__ = [
     "MetricsError",
     "CalibrationError",
     "FontError",
+    "BrowserError",
     "EstimationError",
     "EvalkitWarning",
 ]
@@ -101,6 +102,10 @@ class CalibrationError(EvalkitError):
 
 class FontError(ConfigurationError):
     """The CJK font needed for Chinese labels is not installed."""
+
+
+class BrowserError(ConfigurationError):
+    """No browser to print the year's PDF with, or the browser failed to print a page."""
 
 
 class EvalkitWarning(UserWarning):

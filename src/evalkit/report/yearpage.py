@@ -28,7 +28,7 @@ import pandas as pd
 
 from evalkit.labels import check_lang
 
-__all__ = ["HEADLINES", "Headline", "headlines", "changes", "page", "write", "INDEX_FILE"]
+__all__ = ["HEADLINES", "Headline", "headlines", "changes", "page", "title", "write", "INDEX_FILE"]
 
 INDEX_FILE = "index.html"
 
@@ -202,8 +202,18 @@ _TEXT = {
     "none": ("not computed in this run", "本次未计算"),
     "ok": ("ok", "完成"),
     "failed": ("failed", "失败"),
+    "pdf": ("The whole report as one PDF, for filing:", "全部报告（PDF，一个文件，便于存档）："),
     "earlier": ("No earlier year beside this one in the output folder.", "输出文件夹中没有更早年份的结果。"),
 }
+
+
+def title(year: int, lang: str = "en") -> str:
+    """The year page's title (also the PDF's).
+
+    >>> title(2018, "zh")
+    '2018年度评估报告'
+    """
+    return _t("title", check_lang(lang), year=year)
 
 
 def _t(key: str, lang: str, **values: object) -> str:
@@ -284,8 +294,10 @@ def page(
     earlier: Mapping[int, Metrics] | None = None,
     lang: str = "en",
     titles: Mapping[str, str] | None = None,
+    pdf: str | None = None,
 ) -> str:
-    """The landing page of a year's run as one HTML document."""
+    """The landing page of a year's run as one HTML document (``pdf``: the file name of the year's PDF
+    beside it, linked under the title)."""
     check_lang(lang)
     titles = titles or {}
     data = manifest.get("data", {}) if isinstance(manifest.get("data"), Mapping) else {}
@@ -299,9 +311,10 @@ def page(
     shown = table[["figure", "value", "reading"]].rename(
         columns={c: _t(c, lang) for c in ("figure", "value", "reading")}
     )
-    parts = [
-        f"<h1>{html.escape(_t('title', lang, year=year))}</h1>",
-        notice,
+    parts = [f"<h1>{html.escape(title(year, lang))}</h1>", notice]
+    if pdf:
+        parts.append(f'<p>{html.escape(_t("pdf", lang))} <a href="{html.escape(pdf)}">{html.escape(pdf)}</a></p>')
+    parts += [
         f"<h2>{html.escape(_t('headlines', lang))}</h2>",
         _table(shown, {_t("value", lang)}),
     ]
@@ -326,7 +339,7 @@ def page(
     return (
         f'<!DOCTYPE html>\n<html lang="{code}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(_t('title', lang, year=year))}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title(year, lang))}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(parts)
         + "\n</body>\n</html>\n"
     )

@@ -27,6 +27,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+#: Where the report's nbconvert template lives (``evalkit_report``: JupyterLab's, without online scripts).
+TEMPLATES = Path(__file__).parent / "templates"
+
 #: The HTML ``lang`` of a report, so that browsers choose fonts for the right script.
 LANGUAGE_CODES = {"en": "en", "zh": "zh-Hans"}
 
@@ -60,6 +63,8 @@ def export_html(executed: Path, html: Path, *, lang: str = "en") -> None:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
     exporter = HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="evalkit_report",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

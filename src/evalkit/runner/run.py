@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit import __version__, evaluations, folders, package, paths
-from evalkit.errors import ConfigurationError, NotebookNotFoundError, ParameterError
+from evalkit.errors import BrowserError, ConfigurationError, NotebookNotFoundError, ParameterError
 from evalkit.params import notebook_parameters, path_parameters, validate
-from evalkit.report import yearpage
+from evalkit.plots.fonts import cjk_characters, web_font_css
+from evalkit.report import printing, yearpage
 from evalkit.report.outputs import METRICS_FILE, read_metrics
 from evalkit.runner.execute import execute_one, report_title, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
@@ -82,10 +83,11 @@ class RunResult:
     manifest_path: Path
     notebooks: list[NotebookRun]
     wall_seconds: float
+    pdf: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return all(nb.ok for nb in self.notebooks)
+        return all(nb.ok for nb in self.notebooks) and self.pdf.get("status") != "failed"
 
     @property
     def failed(self) -> list[NotebookRun]:
@@ -257,6 +259,7 @@ def run(
     data_dir: str = "",
     kernel: str = DEFAULT_KERNEL,
     timeout: int = DEFAULT_TIMEOUT,
+    pdf: str = "auto",
 ) -> RunResult:
     """Run the annual evaluation.
 
@@ -277,6 +280,10 @@ def run(
         Data folder passed to the notebooks (empty: the embedded data).
     kernel, timeout
         Jupyter kernel name and per-cell timeout in seconds.
+    pdf
+        The whole year's report as one PDF (the year page, then every report), printed by a headless
+        Chromium: ``"auto"`` when a browser is found (otherwise the manifest says why there is none),
+        ``"yes"`` (no browser is an error before anything runs), ``"no"``.
 
     Raises
     ------
@@ -284,7 +291,16 @@ def run(
         Before anything runs, listing every unknown or ill-typed parameter and every missing file or folder.
     OutputFolderError
         The output folder would overwrite an input or foreign files, or another run is writing it.
+    BrowserError
+        ``pdf="yes"`` and no browser is found (or ``EVALKIT_CHROMIUM`` names no executable).
     """
+    if pdf not in ("auto", "yes", "no"):
+        raise ParameterError(f"pdf must be 'auto', 'yes' or 'no', got {pdf!r}.")
+    browser = printing.find_browser() if pdf != "no" else None
+    if pdf == "yes" and browser is None:
+        raise BrowserError(
+            f"no browser to print the year's PDF with: {printing.BROWSER_HINT}; or run without --pdf yes."
+        )
     if jobs is not None and jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}.")
     if timeout < 1:
@@ -436,17 +452,49 @@ def run(
             ),
             "notebooks": sorted([*carried, *entries], key=lambda n: n["name"]),
         }
-        yearpage.write(
-            staging,
-            yearpage.page(
-                year,
-                {e["name"]: e["metrics"] or {} for e in manifest["notebooks"]},
-                manifest,
-                earlier=_earlier_years(out_dir, year, manifest["data"]),
-                lang=str(extra.get("lang", "en")),
-                titles={nb.name: report_title(json.loads(nb.source.read_text(encoding="utf-8"))) for nb in planned},
-            ),
-        )
+        lang = str(extra.get("lang", "en"))
+        titles = {nb.name: report_title(json.loads(nb.source.read_text(encoding="utf-8"))) for nb in planned}
+        pdf_file = printing.pdf_name(year, lang)
+
+        def landing(link: str | None) -> Path:
+            index = yearpage.write(
+                staging,
+                yearpage.page(
+                    year,
+                    {e["name"]: e["metrics"] or {} for e in manifest["notebooks"]},
+                    manifest,
+                    earlier=_earlier_years(out_dir, year, manifest["data"]),
+                    lang=lang,
+                    titles=titles,
+                    pdf=link,
+                ),
+            )
+            _finish_pages([index, *[staging / e["html"] for e in manifest["notebooks"]]])
+            return index
+
+        printable = ok and browser is not None
+        index = landing(pdf_file if printable else None)
+        if not ok:
+            manifest["pdf"] = {"status": "skipped", "reason": "a notebook failed"}
+        elif browser is None:
+            reason = "not asked for (--pdf no)" if pdf == "no" else f"no browser found: {printing.BROWSER_HINT}"
+            manifest["pdf"] = {"status": "skipped", "reason": reason}
+            if pdf == "auto":
+                log.warning("no PDF of the year's report: %s", reason)
+        else:
+            pages = [(yearpage.title(year, lang), index)] + [
+                (titles.get(e["name"], e["name"]), staging / e["html"]) for e in manifest["notebooks"]
+            ]
+            log.info("printing the year's report (%d pages) into %s", len(pages), pdf_file)
+            try:
+                printing.print_pdf(pages, staging / pdf_file, browser=browser, title=yearpage.title(year, lang))
+                manifest["pdf"] = {"status": "ok", "file": pdf_file}
+            except BrowserError as exc:
+                log.error("the year's PDF could not be printed: %s", exc)
+                manifest["pdf"] = {"status": "failed", "error": _scrub_paths(str(exc), places)}
+                ok = False
+                manifest["status"] = "failed"
+                landing(None)
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         manifest["files"] = sorted([*files, _MANIFEST])
         write_manifest(staging / _MANIFEST, manifest)
@@ -457,7 +505,25 @@ def run(
             )
     for nb in planned:
         nb.executed, nb.html, nb.out_dir = (final / nb.executed.name, final / nb.html.name, final / nb.out_dir.name)
-    return RunResult(year=year, out_dir=final, manifest_path=final / _MANIFEST, notebooks=planned, wall_seconds=wall)
+    return RunResult(
+        year=year,
+        out_dir=final,
+        manifest_path=final / _MANIFEST,
+        notebooks=planned,
+        wall_seconds=wall,
+        pdf=manifest["pdf"],
+    )
+
+
+def _finish_pages(pages: list[Path]) -> None:
+    """Give every page its print style, and embed the CJK characters the ``pages`` use, cut from evalkit's
+    font, into each page that has any, so that Chinese renders on a machine without a CJK font and each page
+    stays one file (one cut of the font serves all)."""
+    texts = {page: page.read_text(encoding="utf-8") for page in pages if page.is_file()}
+    font = web_font_css("".join(texts.values()))
+    for page, text in texts.items():
+        css = printing.PRINT_CSS + (font if cjk_characters(text) else "")
+        page.write_text(text.replace("</head>", f"<style>\n{css}</style>\n</head>", 1), encoding="utf-8")
 
 
 def _earlier_years(
