@@ -155,7 +155,7 @@ def test_encodings_are_detected(tmp_path, encoding, sep, detected) -> None:
     assert accounting(result) == (9, 9, 0, 0)
     assert result.summary["files"][0]["encoding"] == detected
     assert result.summary["flags"] == {}
-    assert set(result.members["village"]) == {"后峪", "示例村028", "示例村029"}
+    assert set(result.members["village"]) == {"后峪", "东沟村", "西坡村"}
 
 
 def test_raw_file_is_untouched_and_hashed(tmp_path) -> None:
@@ -228,7 +228,7 @@ def test_several_sheets_and_a_sheet_that_is_not_a_table(tmp_path) -> None:
         {
             "填表说明": [["本表填报说明"], ["1. 按户填写"]],
             "东阳关镇": [fx.HEADER, *rows[:5]],
-            "示例镇二": [fx.HEADER, *rows[5:]],
+            "清泉镇": [fx.HEADER, *rows[5:]],
             "空表": [],
         },
     )
@@ -294,11 +294,11 @@ def test_duplicates(tmp_path) -> None:
     rows = fx.base_rows()
     rows.append(list(rows[0]))  # the same row twice
     moved = list(rows[7])  # H4's head listed again in H3 (same ID number)
-    moved[fx.col("户编号")], moved[fx.col("人编号")], moved[fx.col("行政村")] = "H3", "P33", "示例村028"
+    moved[fx.col("户编号")], moved[fx.col("人编号")], moved[fx.col("行政村")] = "H3", "P33", "东沟村"
     rows.append(moved)
     h2 = [list(r) for r in rows if r[fx.col("户编号")] == "H2"]
     for r in h2:  # household H2 also listed in another village
-        r[fx.col("行政村")] = "示例村029"
+        r[fx.col("行政村")] = "西坡村"
         r[fx.col("人编号")] = r[fx.col("人编号")] + "b"
     rows += h2
     result = run(fx.write_csv(tmp_path / "e.csv", fx.HEADER, rows))

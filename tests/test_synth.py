@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.synth.places import REPORT_VILLAGES
 from evalkit import package, datasets, paths, published, risk, synth
 from evalkit.crosscheck import crosscheck
 
@@ -98,8 +99,18 @@ def test_places(county) -> None:
     assert townships.set_index("township_id").loc[houyu["township_id"], "name_zh"] == "东阳关镇"
     assert bool(villages.set_index("name_zh").loc["南村", "poor_village"])
     assert villages["poor_village_exit_year"].value_counts().to_dict() == {2017: 8, 2016: 2}
-    assert villages.loc[~villages["named_in_report"], "name_zh"].str.startswith("示例村").all()
-    assert townships.loc[townships["placeholder"], "name_zh"].str.startswith("示例").all()
+    # every other name is invented: distinct, ending as a village's or township's does, none like "示例"
+    # or "Placeholder", and none a report name or sharing a report village's first two characters
+    invented = villages.loc[~villages["named_in_report"]]
+    assert villages["name_zh"].is_unique and villages["name_en"].is_unique and townships["name_zh"].is_unique
+    assert invented["name_zh"].str.fullmatch(r"[\u4e00-\u9fff]{2}村").all()
+    assert invented["name_en"].str.fullmatch(r"[A-Z][a-z]+ Village").all()
+    stems = {zh[:2] for zh, _ in REPORT_VILLAGES}
+    assert not set(invented["name_zh"].str[:2]) & stems
+    assert townships["name_zh"].str.fullmatch(r"[\u4e00-\u9fff]{2,3}(镇|乡|中心)").all()
+    assert not (
+        townships["name_en"].str.contains("Placeholder") | villages["name_en"].str.contains("Placeholder").any()
+    ).any()
 
 
 def test_members_are_consistent(county) -> None:

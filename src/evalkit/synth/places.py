@@ -1,9 +1,14 @@
 """Synthetic places: township-level units and villages of the county.
 
 Names the report gives are used (东阳关镇, and villages it names: 南村, 后峪 …);
-every other name is a visible placeholder (示例镇二, 示例村031 …). Only 后峪 is
-placed where the report places it (东阳关镇); other named villages are put in
-a township at random and flagged ``township_from_report = False``.
+every other name is invented and neutral, built from the words North-China place names are made of (a
+direction or a tree, then a landform: 东沟村, 杏坪村; 清泉镇), never a name the report gives, and flagged
+``placeholder = True`` (townships) or ``named_in_report = False`` (villages). Only 后峪 is placed where
+the report places it (东阳关镇); other named villages are put in a township at random and flagged
+``township_from_report = False``.
+
+>>> invented_village_names(3)
+[('东沟村', 'Donggou Village'), ('西坡村', 'Xipo Village'), ('南峪村', 'Nanyu Village')]
 """
 
 from __future__ import annotations
@@ -14,9 +19,53 @@ import pandas as pd
 from evalkit.sampling import allocate
 from evalkit.synth.targets import Targets
 
-__all__ = ["make_places", "REPORT_VILLAGES"]
+__all__ = ["make_places", "REPORT_VILLAGES", "INVENTED_TOWNSHIPS", "invented_village_names"]
 
-_CN_NUM = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+#: Invented township-level names (Chinese, English) by kind, used in this order after the report's 东阳关镇.
+INVENTED_TOWNSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "town": (
+        ("清泉镇", "Qingquan Town"),
+        ("石门镇", "Shimen Town"),
+        ("柳溪镇", "Liuxi Town"),
+        ("松岭镇", "Songling Town"),
+        ("槐川镇", "Huaichuan Town"),
+    ),
+    "township": (
+        ("杏园乡", "Xingyuan Township"),
+        ("桃川乡", "Taochuan Township"),
+        ("梨沟乡", "Ligou Township"),
+        ("枣坪乡", "Zaoping Township"),
+        ("榆树乡", "Yushu Township"),
+    ),
+    "center": (("河湾中心", "Hewan Center"), ("城南中心", "Chengnan Center")),
+}
+
+#: The first and second syllables of invented village names, with their pinyin.
+_FIRST = (
+    ("东", "Dong"), ("西", "Xi"), ("南", "Nan"), ("北", "Bei"), ("前", "Qian"), ("后", "Hou"), ("上", "Shang"),
+    ("下", "Xia"), ("中", "Zhong"), ("大", "Da"), ("小", "Xiao"), ("高", "Gao"), ("石", "Shi"), ("柳", "Liu"),
+    ("杨", "Yang"), ("枣", "Zao"), ("桃", "Tao"), ("杏", "Xing"), ("槐", "Huai"), ("松", "Song"), ("梨", "Li"),
+    ("榆", "Yu"), ("清", "Qing"), ("红", "Hong"),
+)  # fmt: skip
+_SECOND = (
+    ("沟", "gou"), ("坡", "po"), ("峪", "yu"), ("庄", "zhuang"), ("岭", "ling"), ("河", "he"), ("坪", "ping"),
+    ("湾", "wan"), ("窑", "yao"), ("堡", "bao"), ("寨", "zhai"), ("泉", "quan"),
+)  # fmt: skip
+
+
+def invented_village_names(n: int) -> list[tuple[str, str]]:
+    """``n`` distinct invented village names (Chinese, English), none sharing its first two characters with
+    a village the report names; the same list on every machine (it draws on no random numbers)."""
+    taken = {zh[:2] for zh, _ in REPORT_VILLAGES}
+    names = []
+    for k in range(len(_FIRST) * len(_SECOND)):
+        (a, pa), (b, pb) = _FIRST[k % len(_FIRST)], _SECOND[(k + k // len(_FIRST)) % len(_SECOND)]
+        if a + b not in taken:
+            names.append((f"{a}{b}村", f"{pa}{pb} Village"))
+    if n > len(names):
+        raise ValueError(f"only {len(names)} invented village names, {n} asked for")
+    return names[:n]
+
 
 #: Villages named in the report (as written there), with an English name.
 REPORT_VILLAGES: tuple[tuple[str, str], ...] = (
@@ -47,9 +96,8 @@ _PLACED = {"后峪": "东阳关镇"}  # "东阳关镇后峪电子商务" (photo 
 
 def _townships(t: Targets) -> pd.DataFrame:
     rows = [("东阳关镇", "Dongyangguan Town", "town", False)]
-    rows += [(f"示例镇{_CN_NUM[i]}", f"Placeholder town {i + 1}", "town", True) for i in range(1, t.towns)]
-    rows += [(f"示例乡{_CN_NUM[i]}", f"Placeholder township {i + 1}", "township", True) for i in range(t.townships)]
-    rows += [(f"示例中心{_CN_NUM[i]}", f"Placeholder center {i + 1}", "center", True) for i in range(t.centers)]
+    for kind, count in (("town", t.towns - 1), ("township", t.townships), ("center", t.centers)):
+        rows += [(zh, en, kind, True) for zh, en in INVENTED_TOWNSHIPS[kind][:count]]
     frame = pd.DataFrame(rows, columns=["name_zh", "name_en", "unit_type", "placeholder"])
     frame.insert(0, "township_id", [f"T{i + 1:02d}" for i in range(len(frame))])
     return frame
@@ -59,10 +107,9 @@ def make_places(rng: np.random.Generator, t: Targets) -> tuple[pd.DataFrame, pd.
     """Return (townships, villages) with populations summing exactly to the targets."""
     townships = _townships(t)
     n = t.villages
-    names = [zh for zh, _ in REPORT_VILLAGES] + [f"示例村{i:03d}" for i in range(len(REPORT_VILLAGES) + 1, n + 1)]
-    names_en = [en for _, en in REPORT_VILLAGES] + [
-        f"Placeholder village {i:03d}" for i in range(len(REPORT_VILLAGES) + 1, n + 1)
-    ]
+    invented = invented_village_names(n - len(REPORT_VILLAGES))
+    names = [zh for zh, _ in REPORT_VILLAGES] + [zh for zh, _ in invented]
+    names_en = [en for _, en in REPORT_VILLAGES] + [en for _, en in invented]
     from_report = np.arange(n) < len(REPORT_VILLAGES)
     # villages per township: roughly even, at least 12 each
     per_township = allocate(n, rng.gamma(8.0, size=len(townships)), minimum=12)
