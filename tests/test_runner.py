@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -77,6 +78,30 @@ def test_quiet_prints_nothing_on_success_and_only_the_error_on_failure(tmp_path,
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.splitlines()[0].startswith("evalkit: 02_broken: failed at cell")
     assert all(line.startswith("evalkit: ") or line.startswith("  ") for line in done.stderr.splitlines())
+
+
+def test_progress_names_each_section_a_notebook_enters_with_its_elapsed_time(tmp_path, evalkit_cli) -> None:
+    """On a terminal, each notebook says which section it has reached (its level-one and level-two headings)
+    and how long it has run, then that it ended; --quiet would print none of it (test above)."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(folder / "01_incidence_trends.ipynb", "import time\ntime.sleep(1.2)")
+    nb = nbformat.read(str(folder / "01_incidence_trends.ipynb"), as_version=4)
+    nb.cells[1:1] = [nbformat.v4.new_markdown_cell("# 01 · Trends\n\nText")]
+    nb.cells.insert(3, nbformat.v4.new_markdown_cell("## 1. Reach\n\nText"))
+    nb.cells.append(nbformat.v4.new_markdown_cell("### a detail, not a section"))
+    nb.cells.append(nbformat.v4.new_code_cell("from evalkit import report\nreport.write_metrics(out_dir, {'year': 1})"))
+    nbformat.write(nb, str(folder / "01_incidence_trends.ipynb"))
+    done = _cli(evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(tmp_path / "out"), "--pdf", "no")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("evalkit: 01_incidence_trends")]
+    assert [re.sub(r"\(\d+ s\)|\(\d+\.\d s\)", "(T)", line) for line in lines] == [
+        "evalkit: 01_incidence_trends · 01 · Trends (T)",
+        "evalkit: 01_incidence_trends · 1. Reach (T)",
+        "evalkit: 01_incidence_trends: ok (T)",
+    ]
+    entered = [int(re.search(r"\((\d+) s\)", line).group(1)) for line in lines[:2]]
+    assert entered[1] >= entered[0] + 1  # the second section began after the 1.2 s cell
 
 
 def test_unknown_parameter_stops_before_running(tmp_path, run_cli) -> None:

@@ -17,9 +17,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from papermill.engines import NBClientEngine, papermill_engines
+
 from evalkit.runner import editions
 
-__all__ = ["execute_one", "export_html", "report_title", "utc_now", "run_in_process", "LANGUAGE_CODES"]
+__all__ = [
+    "execute_one",
+    "export_html",
+    "report_title",
+    "sections",
+    "utc_now",
+    "run_in_process",
+    "LANGUAGE_CODES",
+    "ENGINE",
+]
 
 
 def utc_now() -> str:
@@ -47,6 +58,55 @@ def report_title(notebook: dict) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return str(notebook.get("metadata", {}).get("papermill", {}).get("input_path") or "evalkit report")
+
+
+def sections(notebook: dict) -> list[str | None]:
+    """For each cell of ``notebook``, the section it is in: the text of the last level-one or level-two
+    heading at or above it (``None`` before the first).
+
+    >>> md = lambda text: {"cell_type": "markdown", "source": text}
+    >>> sections({"cells": [{"cell_type": "code", "source": ""}, md("# 02 · Credit"), md("## 1. Reach\\n\\nText")]})
+    [None, '02 · Credit', '1. Reach']
+    """
+    out: list[str | None] = []
+    current = None
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            for line in text.splitlines():
+                if line.startswith(("# ", "## ")):
+                    current = line.lstrip("#").strip()
+        out.append(current)
+    return out
+
+
+#: The papermill engine the runner executes with: papermill's own (nbclient), telling a callback when a
+#: notebook enters a new section.
+ENGINE = "evalkit"
+
+
+class _SectionEngine(NBClientEngine):
+    """nbclient through papermill, calling ``on_section(title)`` when the first cell of a section starts."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, on_section=None, **kwargs):  # noqa: ANN001, ANN206
+        if on_section is not None:
+            titles = sections(nb_man.nb)
+            started = nb_man.cell_start
+            last: list[str | None] = [None]
+
+            def cell_start(cell, cell_index=None, **more):  # noqa: ANN001, ANN202
+                title = titles[cell_index] if cell_index is not None and cell_index < len(titles) else None
+                if title and title != last[0]:
+                    last[0] = title
+                    on_section(title)
+                return started(cell, cell_index, **more)
+
+            nb_man.cell_start = cell_start
+        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+
+papermill_engines.register(ENGINE, _SectionEngine)
 
 
 def export_html(executed: Path, html: Path, *, lang: str = "en") -> None:
@@ -83,10 +143,12 @@ def execute_one(
     timeout: int,
     cwd: str | None = None,
     synthetic: bool = True,
+    progress: Callable[[str, str, float], object] | None = None,
 ) -> dict[str, object]:
     """Run ``source`` into ``executed`` with ``parameters``, the kernel working in ``cwd`` (default: the
     notebook's folder); never raises. Only the cells of the edition for ``parameters["lang"]`` and the
-    kind of data (``synthetic``) are executed and kept (:mod:`evalkit.runner.editions`).
+    kind of data (``synthetic``) are executed and kept (:mod:`evalkit.runner.editions`). ``progress`` is
+    called with the notebook's name, the section it enters and the seconds since it started.
 
     Returns a record with ``status`` ('ok' or 'failed'), timings, and for a
     failure the failing cell (index in the executed notebook, execution count,
@@ -105,6 +167,12 @@ def execute_one(
         "error": None,
     }
     start = time.perf_counter()
+    name = Path(source).stem
+
+    def entered(title: str) -> None:
+        if progress is not None:
+            progress(name, title, time.perf_counter() - start)
+
     try:
         notebook = editions.select(
             nbformat.read(source, as_version=4), lang=str(parameters.get("lang", "en")), synthetic=synthetic
@@ -114,6 +182,8 @@ def execute_one(
             executed,
             parameters=parameters,
             kernel_name=kernel,
+            engine_name=ENGINE,
+            on_section=entered,
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,

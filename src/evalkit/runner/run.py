@@ -24,7 +24,8 @@ import shutil
 import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from queue import Empty
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,10 +149,17 @@ def _one_blas_thread() -> None:
         os.environ.setdefault(name, "1")
 
 
-def _start_worker() -> None:
+#: In a worker process: the queue on which it tells the runner which section each notebook is in.
+_progress_queue = None
+
+
+def _start_worker(progress=None) -> None:  # noqa: ANN001  (a multiprocessing queue)
     """Prepare a worker process (and the kernels it starts, which inherit its environment): one BLAS thread
     per kernel, and the worker dies with the runner (Linux: the parent-death signal), so a killed run leaves
-    no process writing; its kernels follow, since a kernel exits when its parent does."""
+    no process writing; its kernels follow, since a kernel exits when its parent does. ``progress``: the
+    queue for :func:`_execute_in_worker`'s section reports."""
+    global _progress_queue
+    _progress_queue = progress
     _one_blas_thread()
     if sys.platform.startswith("linux"):
         import ctypes
@@ -165,6 +173,27 @@ def _start_worker() -> None:
     # worker uses them: the import is declined in the workers only (jsonschema expects it may be missing).
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import papermill  # noqa: F401  (imported while the other workers start, not at the first notebook)
+
+
+def _execute_in_worker(*args: object) -> dict[str, object]:
+    """:func:`execute_one` in a worker, each section it enters put on the runner's progress queue."""
+    queue = _progress_queue
+
+    def tell(name: str, title: str, seconds: float) -> None:
+        if queue is not None:
+            queue.put((name, title, seconds))
+
+    return execute_one(*args, progress=tell)  # type: ignore[arg-type]
+
+
+def _report_progress(queue) -> None:  # noqa: ANN001
+    """Log the sections the workers entered since the last call (INFO: not shown with ``--quiet``)."""
+    while True:
+        try:
+            name, title, seconds = queue.get_nowait()
+        except Empty:
+            return
+        log.info("%s · %s (%.0f s)", name, title, seconds)
 
 
 def _listed(folder: Path) -> set[str] | None:
@@ -374,11 +403,14 @@ def run(
             nb.out_dir.mkdir(parents=True)
         log.info("running %d notebook(s) for %d with %d worker(s) into %s", len(planned), year, workers, out_dir)
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+        progress = context.Queue()
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(progress,)
+        )
         try:
             futures = {
                 nb.name: pool.submit(
-                    execute_one,
+                    _execute_in_worker,
                     str(nb.source),
                     str(nb.executed),
                     str(nb.html),
@@ -390,12 +422,18 @@ def run(
                 )
                 for nb in planned
             }
-            for nb in planned:
-                nb.record = futures[nb.name].result()
-                if nb.ok:
-                    log.info("%s: ok (%.1f s)", nb.name, nb.record["wall_seconds"])
-                else:
-                    log.error(nb.describe_failure())
+            by_future = {future: nb for nb in planned for future in [futures[nb.name]]}
+            pending = set(by_future)
+            while pending:  # as each notebook enters a section or ends, say so
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                _report_progress(progress)
+                for future in sorted(done, key=lambda f: by_future[f].name):
+                    nb = by_future[future]
+                    nb.record = future.result()
+                    if nb.ok:
+                        log.info("%s: ok (%.1f s)", nb.name, nb.record["wall_seconds"])
+                    else:
+                        log.error(nb.describe_failure())
         except BaseException:  # an interrupt or an error: stop every worker now (their kernels follow)
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
