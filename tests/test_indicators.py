@@ -320,3 +320,29 @@ def test_fgt_table_reports_the_groups_that_occur() -> None:
     # group 3: gaps 150/200 and 100/200 -> P1 = 0.625, P2 = (0.5625 + 0.25) / 2
     assert table.loc[1, "poverty_gap"] == 0.625 and table.loc[1, "squared_gap"] == 0.40625
     assert np.isnan(table.loc[2, "headcount"])
+
+
+@pytest.mark.parametrize("planted", [0.0, 0.3, 0.6])
+def test_bunching_above_a_line_nobody_is_below_recovers_the_planted_excess(planted) -> None:
+    """Exiting households are all above the line by rule: fitted above the window only, the counterfactual
+    recovers a planted excess (a smooth exponential density, counts rounded) to 0.02, is never negative,
+    and is not drawn below the line; the two-sided fit on the same data would be fitted to the empty left
+    side and go below zero there (what the report showed before)."""
+    centres = np.arange(1.01, 1.8, 0.02)
+    counts = np.round(1000 * np.exp(-3 * (centres - 1)) * np.where(centres < 1.06, 1 + planted, 1.0)).astype(int)
+    ratio = np.repeat(centres, counts)
+    one_sided = ind.bunching(ratio, truncated_below=True)
+    assert one_sided.excess_mass == pytest.approx(planted, abs=0.02)
+    cf = one_sided.bins.set_index("bin_left")["counterfactual"]
+    assert cf[cf.index < 1].isna().all() and (cf[cf.index >= 1] >= 0).all()
+    two_sided = ind.bunching(ratio)
+    assert (two_sided.bins["counterfactual"] >= 0).all()  # cut at zero: a count is never negative
+    raw = np.polyval(  # the uncut two-sided polynomial does go below zero on the empty side
+        np.polyfit(
+            ((two_sided.bins["bin_left"] + 0.01 - 1) / 1.2)[~two_sided.bins["in_window"]],
+            two_sided.bins["count"][~two_sided.bins["in_window"]],
+            5,
+        ),
+        (two_sided.bins["bin_left"] + 0.01 - 1) / 1.2,
+    )
+    assert raw.min() < 0
