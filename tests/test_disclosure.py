@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from evalkit.disclosure import fold_ends, pool_small, suppress
+from evalkit.disclosure import fold_ends, note, pool_small, suppress
 
 
 def test_counts_one_to_four_and_what_is_derived_from_them_are_blanked() -> None:
@@ -32,6 +32,15 @@ def test_the_threshold_is_a_parameter() -> None:
     t = pd.DataFrame({"households": [1, 2, 3]})
     assert suppress(t, ["households"], min_count=3)["suppressed"].tolist() == [True, True, False]
     assert not suppress(t, ["households"], min_count=1)["suppressed"].any()
+
+
+def test_the_sentence_under_a_suppressed_table_in_english_and_chinese() -> None:
+    """The same count and threshold in both languages (thousands separated); what the rows are, in words."""
+    t = suppress(pd.DataFrame({"households": [2] * 1200 + [40]}), ["households"], min_count=3)
+    assert note(t, min_count=3).startswith("1,200 villages not shown: counts from 1 to 2,")
+    zh = note(t, min_count=3, lang="zh")
+    assert zh.startswith("1,200个村的数字未予显示：户数、人数在1至2之间的不予公布") and zh.endswith("。")
+    assert note(t, rows="townships", lang="zh").startswith("1,200个乡镇")
 
 
 def test_complementary_suppression_within_groups() -> None:

@@ -4,13 +4,16 @@ cell by cell in this process with other parameters (``notebook_cells.run_noteboo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from english_prose import CJK, english_runs
 from evalkit import paths, report
 from evalkit.errors import ParameterError
 from evalkit.runner import discover, editions
+from evalkit.runner.execute import report_title
 from notebook_cells import run_notebook
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
@@ -45,17 +48,76 @@ def test_notebook_is_clean_and_parameterized(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_has_a_synthetic_and_an_own_data_edition(path: Path) -> None:
-    """Each notebook's data notice comes in both editions, tags are only those the runner knows, and the
-    own-data edition never says SYNTHETIC."""
+    """Each notebook's data notice comes in both editions, in both languages, tags are only those the runner
+    knows, and the own-data edition never says SYNTHETIC (合成数据)."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     tags = {t for c in cells for t in c.get("metadata", {}).get("tags", [])}
     assert tags <= editions.TAGS | {"parameters"}
-    assert {"data-synthetic", "data-own"} <= tags
-    own = editions.select({"cells": cells}, lang="en", synthetic=False)["cells"]
-    prose = "".join("".join(c["source"]) for c in own if c["cell_type"] == "markdown")
-    assert "SYNTHETIC" not in prose and "合成数据" not in prose
-    synthetic = editions.select({"cells": cells}, lang="en", synthetic=True)["cells"]
-    assert "SYNTHETIC" in "".join("".join(c["source"]) for c in synthetic if c["cell_type"] == "markdown")
+    assert {"data-synthetic", "data-own", "lang-en", "lang-zh"} <= tags
+    for lang, says in (("en", "SYNTHETIC"), ("zh", "合成数据")):
+        own = editions.select({"cells": cells}, lang=lang, synthetic=False)["cells"]
+        prose = "".join("".join(c["source"]) for c in own if c["cell_type"] == "markdown")
+        assert "SYNTHETIC" not in prose and "合成数据" not in prose, lang
+        synthetic = editions.select({"cells": cells}, lang=lang, synthetic=True)["cells"]
+        assert says in "".join("".join(c["source"]) for c in synthetic if c["cell_type"] == "markdown"), lang
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _text(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+#: A markdown heading: its level, and its number if it has one ("05 ·" of a title, "1." of a section).
+_HEADING = re.compile(r"^(#{1,6})\s+(\d{2} ·|\d+(?:\.\d+)*\.(?=\s))?(.*)$", re.MULTILINE)
+
+
+def _headings(text: str) -> list[tuple[int, str | None]]:
+    return [(len(m.group(1)), m.group(2)) for m in _HEADING.finditer(text)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_text_of_the_report_comes_in_english_and_then_in_chinese(path: Path) -> None:
+    """Every markdown cell of the report is in one language: an English cell (lang-en) followed by its
+    Chinese cell (lang-zh) with the same data-* tags, headings of the same levels and numbers, in Chinese
+    (no run of four English words outside code). Cells for analysts only (notebook-only) are in English
+    and belong to both editions."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        languages = [t for t in _tags(cell) if t.startswith("lang-")]
+        if "notebook-only" in _tags(cell):
+            assert languages == [], f"{cell['id']}: a cell for analysts belongs to both editions"
+        else:
+            assert languages in (["lang-en"], ["lang-zh"]), f"{cell['id']} is in no language, or in two"
+    english = [i for i, c in enumerate(cells) if "lang-en" in _tags(c)]
+    chinese = [i for i, c in enumerate(cells) if "lang-zh" in _tags(c)]
+    assert english and chinese == [i + 1 for i in english], "each English cell is followed by its Chinese cell"
+    for i in english:
+        en, zh = cells[i], cells[i + 1]
+        where = f"{path.stem}, cell {zh['id']}"
+        assert zh["cell_type"] == "markdown", where
+        assert [t for t in _tags(en) if t != "lang-en"] == [t for t in _tags(zh) if t != "lang-zh"], where
+        assert CJK.search(_text(zh)) and english_runs(_text(zh)) == [], (where, english_runs(_text(zh)))
+        assert _headings(_text(zh)) == _headings(_text(en)), where
+        for m in _HEADING.finditer(_text(zh)):
+            assert CJK.search(m.group(3)), f"{where}: heading {m.group(0)!r} is not in Chinese"
+    ids = [c["id"] for c in cells]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_edition_is_titled_in_its_language(path: Path) -> None:
+    """A report's title is the first heading of its edition: "NN · " and the title in the run's language."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for synthetic in (True, False):
+        en = report_title(editions.select(notebook, lang="en", synthetic=synthetic))
+        zh = report_title(editions.select(notebook, lang="zh", synthetic=synthetic))
+        assert en.startswith(path.stem[:2] + " · ") and not CJK.search(en), en
+        assert zh.startswith(path.stem[:2] + " · ") and CJK.search(zh) and english_runs(zh) == [], zh
 
 
 def _execute(name: str, tmp_path: Path, **parameters) -> Path:

@@ -41,3 +41,19 @@ def test_tables_have_chinese_headers_and_bom(tmp_path) -> None:
     back = report.read_table(tmp_path, "t")
     assert back.columns.tolist() == ["年份", "建档立卡贫困人口"]
     assert back.iloc[0].tolist() == [2018, 1259]
+
+
+def test_a_note_is_shown_in_the_language_of_its_section() -> None:
+    """``note(en, zh)``: the English sentence in an English section, the Chinese one in a Chinese section,
+    escaped as a paragraph; a sentence given alone (already in the section's language) is shown as it is."""
+    en, zh = report.Section(lang="en"), report.Section(lang="zh")
+    for section in (en, zh):
+        section.note("3 of 10 villages are below the 2% threshold (<b> is text).", "10个村中有3个村低于2%的标准。")
+        section.note("本数据包没有“贷款”表，本节需要该数据，故未计算。")
+    assert en.shown == [
+        "3 of 10 villages are below the 2% threshold (<b> is text).",
+        "本数据包没有“贷款”表，本节需要该数据，故未计算。",
+    ]
+    assert zh.shown == ["10个村中有3个村低于2%的标准。", "本数据包没有“贷款”表，本节需要该数据，故未计算。"]
+    assert "<p>3 of 10 villages are below the 2% threshold (&lt;b&gt; is text).</p>" in en._repr_html_()
+    assert "<p>10个村中有3个村低于2%的标准。</p>" in zh._repr_html_() and "villages" not in zh._repr_html_()

@@ -151,13 +151,26 @@ def fold_ends(table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN
     return pd.DataFrame({key: labels, count: [sum(counts[j] for j in g) for g in groups]})
 
 
-def note(table: pd.DataFrame, *, min_count: int = MIN_COUNT, rows: str = "villages") -> str:
-    """The sentence a report puts under a table :func:`suppress` returned.
+#: How :func:`note` counts the rows of a table in Chinese (a number, then these words).
+ROWS_ZH = {"villages": "个村", "townships": "个乡镇", "households": "户", "rows": "行"}
 
-    >>> note(pd.DataFrame({"suppressed": [True, True, False]}))
+
+def note(table: pd.DataFrame, *, min_count: int = MIN_COUNT, rows: str = "villages", lang: str = "en") -> str:
+    """The sentence a report puts under a table :func:`suppress` returned, in ``lang`` (``rows``: what the
+    table's rows are, in English; in Chinese, villages, townships and households have their measure word).
+
+    >>> t = pd.DataFrame({"suppressed": [True, True, False]})
+    >>> note(t)
     '2 villages not shown: counts from 1 to 4, and where needed a second one in the same township so that its total does not reveal the first'
+    >>> note(t, lang="zh")
+    '2个村的数字未予显示：户数、人数在1至4之间的不予公布；必要时在同一乡镇内再隐去一个，以免由乡镇合计倒推出被隐去的数字。'
     """
-    n = int(table["suppressed"].sum())
+    n = f"{int(table['suppressed'].sum()):,}"
+    if lang == "zh":
+        return (
+            f"{n}{ROWS_ZH.get(rows, '行')}的数字未予显示：户数、人数在1至{min_count - 1}之间的不予公布；"
+            "必要时在同一乡镇内再隐去一个，以免由乡镇合计倒推出被隐去的数字。"
+        )
     return (
         f"{n} {rows} not shown: counts from 1 to {min_count - 1}, and where needed a second one in the same "
         "township so that its total does not reveal the first"

@@ -125,13 +125,24 @@ def poverty_lines(data_dir: str | os.PathLike[str] | None = None, *, allow_inter
 LINE_KINDS = ("national", "screening")
 
 
-def poverty_line(kind: str, year: int, data_dir: str | os.PathLike[str] | None = None) -> tuple[float, str]:
-    """One poverty line in yuan and where it comes from.
+#: How sure a national line is (``confidence`` in ``poverty_lines.csv``), in a Chinese report.
+LINE_CONFIDENCE_ZH = {"confirmed": "已核实", "interpolated": "插值，非官方数值", "weak": "来源较弱，待核实"}
+
+
+def poverty_line(
+    kind: str, year: int, data_dir: str | os.PathLike[str] | None = None, *, lang: str = "en"
+) -> tuple[float, str]:
+    """One poverty line in yuan and where it comes from (in ``lang``: en or zh).
 
     ``national``: the year's line in ``poverty_lines.csv`` (2015–2018 are interpolated there, and the
     source says so); ``screening``: the report's screening line, the ``income_below`` value of the rule set
     ``report_screening`` in ``risk_rules.csv`` valid in ``year`` (or, for years before the rule, its first
     year).
+
+    >>> poverty_line("national", 2018)
+    (3134.4, 'national line 2018 (interpolated)')
+    >>> poverty_line("national", 2018, lang="zh")[1]
+    '2018年国家扶贫标准（插值，非官方数值）'
 
     Raises
     ------
@@ -142,6 +153,8 @@ def poverty_line(kind: str, year: int, data_dir: str | os.PathLike[str] | None =
         rules = risk_rules(data_dir)
         first = int(rules.loc[rules["rule_set"] == "report_screening", "year_from"].min())
         value = rule_value("report_screening", "income_below", max(year, first), data_dir=data_dir)
+        if lang == "zh":
+            return value, "县报告的排查收入线（risk_rules.csv，report_screening）"
         return value, "report screening line (risk_rules.csv, report_screening)"
     if kind != "national":
         raise DataError(f"the line must be one of {', '.join(LINE_KINDS)}; got {kind!r}")
@@ -153,6 +166,9 @@ def poverty_line(kind: str, year: int, data_dir: str | os.PathLike[str] | None =
             column="year",
         )
     row = lines.loc[year]
+    if lang == "zh":
+        confidence = LINE_CONFIDENCE_ZH.get(row["confidence"], row["confidence"])
+        return float(row["line_yuan"]), f"{year}年国家扶贫标准（{confidence}）"
     return float(row["line_yuan"]), f"national line {year} ({row['confidence']})"
 
 

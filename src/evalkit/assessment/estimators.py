@@ -37,6 +37,7 @@ from scipy import stats
 from evalkit.errors import DataError
 from evalkit.indicators.design import Design
 from evalkit.io.sheets import detect_encoding
+from evalkit.labels import has_label, label
 from evalkit import reference
 from evalkit.results import FRAME_COLUMNS, Result, critical_value
 
@@ -204,13 +205,32 @@ class RateEstimate(Result):
             "n_effective": self.n_effective,
         }
 
-    def summary(self, level: float = 0.95) -> str:
+    def summary(self, level: float = 0.95, lang: str = "en") -> str:
+        """The estimate, its interval and the verdict against the threshold, as sentences in ``lang`` (en or
+        zh; the numbers written alike).
+
+        >>> r = rate_estimate("wrong_exit_rate", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1] * 10, threshold=0.02)
+        >>> print(r.summary())
+        The wrong-exit rate is 10.0000% (95% CI 1.3376% to 47.6614%), not below the 2% threshold: it fails. The probability that the true value is below the threshold, P(meets), is 0.065.
+        >>> print(r.summary(lang="zh"))
+        错退率为10.0000%（95%置信区间1.3376%至47.6614%），未低于2%的标准，不达标；真实值低于标准的概率（达标概率）为0.065。
+        """
         low, high = self.conf_int(level)
-        rule = "<" if self.direction == "below" else ">="
+        name = label(self.indicator, lang) if has_label(self.indicator) else self.indicator
+        estimate, ci = f"{self.estimate:.4%}", f"{100 * level:g}%"
+        low_, high_, threshold, p = f"{low:.4%}", f"{high:.4%}", f"{self.threshold:.0%}", f"{self.p_meets:.3f}"
+        below = self.direction == "below"
+        if lang == "zh":
+            where = ("低于" if self.passes else "未低于") if below else ("不低于" if self.passes else "低于")
+            return (
+                f"{name}为{estimate}（{ci}置信区间{low_}至{high_}），{where}{threshold}的标准，"
+                f"{'达标' if self.passes else '不达标'}；真实值{'低于' if below else '不低于'}标准的概率（达标概率）为{p}。"
+            )
+        where = ("below" if self.passes else "not below") if below else ("at or above" if self.passes else "below")
         return (
-            f"{self.indicator}: {self.estimate:.4%} ({100 * level:g}% CI {low:.4%} to {high:.4%}); "
-            f"threshold {rule} {self.threshold:.0%}: {'passes' if self.passes else 'fails'}, "
-            f"P(meets) = {self.p_meets:.3f}"
+            f"The {name} is {estimate} ({ci} CI {low_} to {high_}), {where} the {threshold} threshold: "
+            f"it {'passes' if self.passes else 'fails'}. The probability that the true value is "
+            f"{'below' if below else 'at or above'} the threshold, P(meets), is {p}."
         )
 
 

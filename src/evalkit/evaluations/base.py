@@ -211,8 +211,13 @@ class Evaluation:
 
     @property
     def notice(self) -> str:
-        """What the data is, in one line (the SYNTHETIC notice for the embedded county)."""
-        return datasets.SYNTHETIC_NOTICE if self.synthetic else f"Data: {self.package.descriptor.get('title', '')}"
+        """What the data is, in one line in the notebook's language (the SYNTHETIC notice for the embedded
+        county)."""
+        zh = self.p.lang == "zh"
+        if self.synthetic:
+            return datasets.SYNTHETIC_NOTICE_ZH if zh else datasets.SYNTHETIC_NOTICE
+        title = self.package.descriptor.get("title", "")
+        return f"数据：{title}" if zh else f"Data: {title}"
 
     def suppress_villages(
         self, table: pd.DataFrame, counts: list[str], *, derived: tuple[str, ...] | list[str] = ()

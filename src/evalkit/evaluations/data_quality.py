@@ -315,10 +315,19 @@ class DataQuality(Evaluation):
     def notice(self) -> str:
         if self.unavailable():
             return self.unavailable() or ""
+        zh = self.p.lang == "zh"
         if self.planted is not None:
-            return "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
+            return (
+                "合成数据：当场清洗的合成“脏”导出数据。"
+                if zh
+                else "SYNTHETIC DATA (合成数据): the synthetic messy export, cleaned now"
+            )
         if self.build_dir is not None:
+            if zh:
+                return f"数据包的构建报告：读取的文件、建立的关联，以及{self.p.year}年的清洗结果。"
             return f"build report of the data package: the files read, the links, and the cleaning run of {self.p.year}"
+        if zh:
+            return "清洗结果：参数 clean_dir 指定的文件夹（只含假名化数据）。"
         return "cleaning run: the folder given as clean_dir (pseudonymized data only)"
 
     @needs()
@@ -327,7 +336,10 @@ class DataQuality(Evaluation):
         by year (only when the report is on a package's build report)."""
         s = self.section()
         if self.build_dir is None:
-            s.note("not a build report: this section describes what `evalkit build` read and linked")
+            s.note(
+                "not a build report: this section describes what `evalkit build` read and linked",
+                "本报告依据的不是数据包的构建报告，本节（`evalkit build` 读取和关联了什么）不适用。",
+            )
             return s
         s.table("build_files", build_files(self.build_dir))
         s.table("build_links", build_links(self.build_dir))
@@ -374,7 +386,10 @@ class DataQuality(Evaluation):
         """The first quarantined records (pseudonyms only)."""
         s = self.section()
         s.table("quarantine_sample", quarantine_sample(self.run), internal=True)  # lists households
-        s.note("the first quarantined records are in internal/quarantine_sample.csv, for the office's use")
+        s.note(
+            "the first quarantined records are in internal/quarantine_sample.csv, for the office's use",
+            "前几条被隔离的记录见 internal/quarantine_sample.csv，仅供扶贫部门内部核查使用，不在报告中公布。",
+        )
         return s
 
     @needs()
@@ -411,7 +426,7 @@ class DataQuality(Evaluation):
         """For the synthetic demo: every planted fault against what the cleaner found."""
         s = self.section()
         if self._planted_vs_found is None:
-            s.note("not a synthetic run: nothing was planted")
+            s.note("not a synthetic run: nothing was planted", "本次不是合成数据演示，没有植入任何错误。")
         else:
             s.table("planted_vs_found", self._planted_vs_found)
         return s

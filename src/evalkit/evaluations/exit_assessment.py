@@ -152,7 +152,11 @@ class ExitAssessment(Evaluation):
         s.table("allocation", self._allocation)
         s.table("visit_list", visit, internal=True)  # lists households: for the field team, not the report
         s.table("results_template", assessment.survey_template(visit), translate=False, internal=True)
-        s.note(f"{visit['village_id'].nunique()} villages, {len(visit)} exited households to visit")
+        villages, households = f"{visit['village_id'].nunique():,}", f"{len(visit):,}"
+        s.note(
+            f"{villages} villages, {households} exited households to visit",
+            f"应走访{villages}个村的{households}户脱贫户。",
+        )
         return s
 
     @property
@@ -196,13 +200,16 @@ class ExitAssessment(Evaluation):
             s.note(
                 why
                 or f"no assessment survey for {self.p.year}: the package's survey is of the end of 2018; "
-                "the plan above still applies"
+                "the plan above still applies",
+                why or f"{self.p.year}年没有评估调查数据：数据包中的调查是2018年底的调查；上文的抽样方案仍然适用。",
             )
             return s
         exited = survey.loc[survey["registry_status_2018"].isin(["exited", "exited_this_year"])]
         icc = assessment.estimate_icc(~exited["meets_exit_criteria"].astype(bool), exited["village_id"])
+        observed, assumed = f"{icc:.3f}", f"{self.p.icc:g}"
         s.note(
-            f"intra-village correlation of wrong exits in this sample: {icc:.3f} (assumed for planning: {self.p.icc})"
+            f"intra-village correlation of wrong exits in this sample: {observed} (assumed for planning: {assumed})",
+            f"本次样本中错退的村内相关系数为{observed}（设计样本时假定为{assumed}）。",
         )
         s.table("assessment", table, show=False)
         s.figure("assessment", plots.assessment_figure(table, lang=self.p.lang))

@@ -237,9 +237,10 @@ class Incidence(Evaluation):
         s.table("reconciliation", view, translate=False, show=False)
         s.show(report.highlight_false(view, label("holds", self.p.lang)))
         for row in table.loc[~table["holds"]].itertuples():
+            lhs, rhs, gap = f"{row.lhs:,g}", f"{row.rhs:,g}", f"{row.gap:+,g}"
             s.note(
-                f"does not hold: {row.identity}: {row.lhs_expr} = {row.lhs:g} vs {row.rhs_expr} = {row.rhs:g} "
-                f"(gap {row.gap:+g})"
+                f"does not hold: {row.identity}: {row.lhs_expr} = {lhs} vs {row.rhs_expr} = {rhs} (gap {gap})",
+                f"勾稽关系 {row.identity} 不成立：{row.lhs_expr} = {lhs}，而 {row.rhs_expr} = {rhs}（差额 {gap}）。",
             )
         return s
 
@@ -276,10 +277,13 @@ class Incidence(Evaluation):
             self._village_tests, ["poor_households", "poor_persons"], derived=["incidence_pct", "passes"]
         )
         s.table("village_exit_tests", villages, show=10)
+        below, shown, year = f"{int(villages['passes'].sum()):,}", f"{len(villages):,}", self.p.year
         s.note(
-            f"{int(villages['passes'].sum())} of {len(villages)} villages below {self.threshold:g}% in {self.p.year}"
+            f"In {year}, {below} of {shown} villages had an incidence below the {self.threshold:g}% exit threshold "
+            "(villages whose figures are not shown are not counted).",
+            f"{year}年，{shown}个村中有{below}个村的贫困发生率低于{self.threshold:g}%的退出标准（数字未予显示的村不计在内）。",
         )
-        s.note(disclosure.note(villages, min_count=self.p.min_count))
+        s.note(disclosure.note(villages, min_count=self.p.min_count, lang=self.p.lang))
         return s
 
     @cached_property
@@ -295,7 +299,10 @@ class Incidence(Evaluation):
     def survey(self) -> report.Section:
         """Depth, severity and inequality from the survey, with design-based intervals."""
         s = self.section()
-        s.note(f"line: {self.line[0]:,.1f} yuan ({self.line[1]})")
+        value, source = self.line
+        if self.p.lang == "zh":
+            source = reference.poverty_line(self.p.line, 2018, self.data_dir, lang="zh")[1]
+        s.note(f"line: {value:,.1f} yuan ({source})", f"贫困线：{value:,.1f}元，取{source}。")
         s.table("survey_indicators", self._survey_table)
         return s
 
@@ -372,9 +379,15 @@ class Incidence(Evaluation):
         bunch = self._bunching
         s.figure("bunching", plots.bunching_figure(bunch.bins, lang=self.p.lang))
         share = ind.transfer_share_at_exit(self.county["panel"], self.county["households"])
+        mass, below, above, p = (
+            f"{bunch.excess_mass:.2f}",
+            f"{bunch.below:,}",
+            f"{bunch.above:,}",
+            f"{bunch.p_value:.2g}",
+        )
         s.note(
-            f"excess mass just above the line: {bunch.excess_mass:.2f}; bins just below / above: "
-            f"{bunch.below} / {bunch.above} (p = {bunch.p_value:.2g})"
+            f"excess mass just above the line: {mass}; bins just below / above: {below} / {above} (p = {p})",
+            f"贫困线上方紧邻区间的超额聚集度为{mass}；紧邻贫困线下方和上方的区间分别有{below}户和{above}户（p = {p}）。",
         )
         s.table("transfer_share_at_exit", share.loc[share["exit_year"] <= self.p.year])
         return s

@@ -47,6 +47,7 @@ __all__ = [
     "loan_sizes",
     "outstanding_by_year",
     "depth",
+    "concentration_sentence_zh",
 ]
 
 Outcome = Literal["operating_pc", "property_pc", "income_pc", "wage_pc"]
@@ -327,6 +328,27 @@ def depth(panel: pd.DataFrame, loans: pd.DataFrame, year: int, *, seed: int = 0)
     return index, float((quintile[borrowers] == 0).mean())
 
 
+def concentration_sentence_zh(index: Estimate, level: float = 0.95) -> str:
+    """The concentration index of loans in a Chinese report: what :meth:`Estimate.summary` says in English,
+    with its numbers written as it writes them.
+
+    >>> e = Estimate(indicator="concentration_index", estimate=-0.0412345, std_error=0.0107, n=3601, n_clusters=227,
+    ...              se_method="bootstrap", intervals={0.95: (-0.062, -0.0205)})
+    >>> print(e.summary())
+    concentration_index: -0.0412345 (s.e. 0.0107; plug-in, bootstrap; 95% CI -0.062 to -0.0205; p=0.000116; n=3601, clusters=227)
+    >>> print(concentration_sentence_zh(e))
+    贷款金额按2015年人均纯收入排序的集中指数为-0.0412345（标准误0.0107，以村为群的自助法；95%置信区间-0.062至-0.0205；p=0.000116；n=3601户，聚类数227个村）。
+    """
+    low, high = index.conf_int(level)
+    p = f"；p={index.p_value:.3g}" if index.p_value is not None and np.isfinite(index.p_value) else ""
+    clusters = f"，聚类数{index.n_clusters}个村" if index.n_clusters is not None else ""
+    how = "，以村为群的自助法" if index.se_method == "bootstrap" else ""
+    return (
+        f"贷款金额按2015年人均纯收入排序的集中指数为{index.estimate:.6g}（标准误{index.std_error:.3g}{how}；"
+        f"{100 * level:g}%置信区间{low:.6g}至{high:.6g}{p}；n={index.n}户{clusters}）。"
+    )
+
+
 @dataclass(frozen=True)
 class Params(Spec):
     """Parameters of ``02_microcredit``."""
@@ -424,15 +446,19 @@ class Microcredit(Evaluation):
         s = self.section()
         index, poorest_share = self._depth
         if index is None:
-            s.note(f"no loans by the end of {self.p.year}")
+            s.note(f"no loans by the end of {self.p.year}", f"截至{self.p.year}年底尚未发放贷款。")
             return s
         households = self.panel.loc[self.panel["year"] == self.p.year].set_index("household_id")
         amount = self.loans.groupby("household_id")["amount_yuan"].sum().reindex(households.index, fill_value=0)
         curve = concentration_curve(households["base_income_pc"], amount)
         s.table("concentration_curve", curve, show=False)
         s.figure("concentration", plots.concentration_figure(curve, index=index.estimate, lang=self.p.lang))
-        s.note(index.summary())
-        s.note(f"borrowers in the poorest 2015 income quintile: {poorest_share:.1%}")
+        s.note(index.summary(), concentration_sentence_zh(index))
+        share = f"{poorest_share:.1%}"
+        s.note(
+            f"borrowers in the poorest 2015 income quintile: {share}",
+            f"获贷户中属于2015年收入最低五分之一的比例为{share}。",
+        )
         return s
 
     @needs("loans")
@@ -479,7 +505,10 @@ class Microcredit(Evaluation):
         """Every estimator's effect on the outcome, beside the truth (one machine-readable table)."""
         s = self.section()
         if self._effects is None:
-            s.note(f"no loans by the end of {self.p.year}: nothing to estimate")
+            s.note(
+                f"no loans by the end of {self.p.year}: nothing to estimate",
+                f"截至{self.p.year}年底尚未发放贷款，无从估计效果。",
+            )
             return s
         s.table("effects", self._effects, translate=False)  # English column names in any language
         return s

@@ -18,6 +18,7 @@ import pandas as pd
 from evalkit import disclosure, plots, published, reference, report, risk
 from evalkit.errors import EstimationError
 from evalkit.evaluations.base import Evaluation, Spec, param, year_param
+from evalkit.labels import has_label, label
 
 __all__ = ["Params", "ReturnToPoverty", "flag_counts", "rule_vs_model", "screened_households"]
 
@@ -131,7 +132,7 @@ class ReturnToPoverty(Evaluation):
             villages=self.county["villages"],
         )
         villages = villages.loc[villages["households"].isna() | (villages["households"] > 0)]
-        s.note(disclosure.note(villages, min_count=self.p.min_count))
+        s.note(disclosure.note(villages, min_count=self.p.min_count, lang=self.p.lang))
         s.table("by_village", villages, show=bool(villages["households"].notna().any()))  # nothing to show if all blank
         return s
 
@@ -150,6 +151,14 @@ class ReturnToPoverty(Evaluation):
             "do not hold yet; the screening rule above still applies"
         )
 
+    def _note_no_next_year(self, s: report.Section) -> None:
+        """Say in ``s``, in its language, why the model is not validated (:attr:`_no_next_year`)."""
+        last = int(self.county["panel"]["year"].max())
+        s.note(
+            self._no_next_year or "",
+            f"面板数据截至{last}年：模型要用筛查年份的下一年来验证，而现有数据尚不包含该年；上文的排查标准仍然适用。",
+        )
+
     @cached_property
     def _model(self) -> risk.OutOfTime:
         if self._no_next_year:
@@ -160,23 +169,37 @@ class ReturnToPoverty(Evaluation):
         """The logistic model trained up to the year, its odds ratios and calibration on the next year."""
         s = self.section()
         if self._no_next_year:
-            s.note(self._no_next_year)
+            self._note_no_next_year(s)
             return s
         oot = self._model
         falls = oot.test["falls"].notna()
         calibration = risk.calibration(oot.test.loc[falls, "score"], oot.test.loc[falls, "falls"].astype(float))
+        year, n, falls_n, returns = (
+            self.p.year,
+            f"{oot.model.n_train:,}",
+            f"{oot.model.events_train:,}",
+            f"{oot.returns:,}",
+        )
+        auc_falls, auc_returns = f"{oot.auc_falls:.3f}", f"{oot.auc_returns:.3f}"
         s.note(
-            f"trained on {oot.model.n_train} household-years ({oot.model.events_train} falls) up to {self.p.year}; "
-            f"AUC for falls in {self.p.year + 1}: {oot.auc_falls:.3f}; for returns below the line: "
-            f"{oot.auc_returns:.3f} ({oot.returns} returns)"
+            f"trained on {n} household-years ({falls_n} falls) up to {year}; AUC for falls in {year + 1}: {auc_falls}; "
+            f"for returns below the line: {auc_returns} ({returns} returns)",
+            f"模型用截至{year}年的{n}个户-年观测（其中收入下降{falls_n}次）训练；预测{year + 1}年收入下降的AUC为{auc_falls}，"
+            f"预测返贫（收入回落到贫困线以下）的AUC为{auc_returns}（返贫{returns}户）。",
         )
         if oot.model.left_out:
+            names = oot.model.left_out
             s.note(
                 "left out of the model because they separate the households that fell from those that did not "
-                f"in the training years (their odds ratios would be 0 or infinite): {', '.join(oot.model.left_out)}"
+                f"in the training years (their odds ratios would be 0 or infinite): {', '.join(names)}",
+                "以下变量在训练年份中把收入下降的农户与未下降的农户完全分开（其优势比将为0或无穷大），因此未纳入模型："
+                f"{'、'.join(label(name, 'zh') if has_label(name) else name for name in names)}。",
             )
         if not oot.model.converged:
-            s.note("the model's likelihood did not reach its maximum in 100 iterations: read its odds ratios with care")
+            s.note(
+                "the model's likelihood did not reach its maximum in 100 iterations: read its odds ratios with care",
+                "模型的似然函数在100次迭代内未达到最大值，解读其优势比时须谨慎。",
+            )
         s.table("odds_ratios", oot.model.odds_ratios())
         s.table("calibration", calibration, show=False)
         s.figure("calibration", plots.calibration_figure(calibration, lang=self.p.lang))
@@ -186,7 +209,7 @@ class ReturnToPoverty(Evaluation):
         """Returns caught by the rule and by the model with the same number of visits and with ``budget``."""
         s = self.section()
         if self._no_next_year:
-            s.note(self._no_next_year)
+            self._note_no_next_year(s)
             return s
         oot = self._model
         test = oot.test.loc[oot.test["returns"].notna()].merge(
@@ -231,7 +254,10 @@ class ReturnToPoverty(Evaluation):
         s = self.section()
         table, skipped = self._other_years
         for year, reason in skipped.items():
-            s.note(f"{year}: {reason}")
+            s.note(
+                f"{year}: {reason}",
+                f"{year}年：截至该年的训练数据中，农户收入或者全都下降、或者全未下降，无法训练模型，因此该年未作验证。",
+            )
         s.table("other_years", table)
         return s
 

@@ -367,9 +367,14 @@ class Training(Evaluation):
     def notice(self) -> str:
         if self.p.dataset == "county":
             return super().notice
+        zh = self.p.lang == "zh"
         if self.dataset.synthetic:
-            return datasets.SYNTHETIC_NOTICE
-        return f"dataset {self.dataset.name}: public data (causaldata)"
+            return datasets.SYNTHETIC_NOTICE_ZH if zh else datasets.SYNTHETIC_NOTICE
+        return (
+            f"数据集 {self.dataset.name}：公开数据（causaldata）"
+            if zh
+            else f"dataset {self.dataset.name}: public data (causaldata)"
+        )
 
     @property
     def heading(self) -> str:
@@ -389,7 +394,10 @@ class Training(Evaluation):
         course; households with someone working; jobs against the report."""
         s = self.section()
         if self.p.dataset != "county":
-            s.note("participation tables need the county registry; the NSW data are a sample of trainees and controls")
+            s.note(
+                "participation tables need the county registry; the NSW data are a sample of trainees and controls",
+                "参训情况表需要县级建档立卡数据；NSW 数据只是参训者和对照者的样本，无法编制这些表。",
+            )
             return s
         ds = self.dataset
         places = self.township_names()

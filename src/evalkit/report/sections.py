@@ -2,14 +2,15 @@
 
 An evaluation method returns a :class:`Section`; :meth:`evalkit.report.NotebookOutputs.write` writes its
 tables, figures and metrics, and the section displays itself in a notebook (notes as paragraphs, tables
-with headers in the section's language), so a notebook cell is one call.
+with headers in the section's language), so a notebook cell is one call. A note is given in English and in
+Chinese, and the section shows the one of its language:
 
 >>> import pandas as pd
 >>> s = Section(lang="zh")
 >>> _ = s.table("exits", pd.DataFrame({"year": [2018], "households": [1291]}))
->>> s.note("1,291 households exited in 2018")
->>> sorted(s.tables), "年份" in s._repr_html_()
-(['exits'], True)
+>>> s.note("1,291 households exited in 2018.", "2018年脱贫1,291户。")
+>>> sorted(s.tables), "年份" in s._repr_html_(), s.shown[-1]
+(['exits'], True, '2018年脱贫1,291户。')
 """
 
 from __future__ import annotations
@@ -130,9 +131,19 @@ class Section:
         """Display a frame (headers translated) or a styled table without writing it."""
         self.shown.append(item)
 
-    def note(self, text: str) -> None:
-        """A sentence to display."""
-        self.shown.append(text)
+    def note(self, en: str, zh: str | None = None) -> None:
+        """A sentence to display: ``en`` in an English section, ``zh`` in a Chinese one. A sentence already
+        written in the section's language (such as :meth:`~evalkit.evaluations.base.Evaluation.lacks`
+        returns) is given alone; an English sentence alone is shown in a Chinese section too, so give
+        ``zh`` whenever the sentence is English. Numbers in the two sentences are formatted alike.
+
+        >>> en, zh = Section(lang="en"), Section(lang="zh")
+        >>> for s in (en, zh):
+        ...     s.note("87 villages, 1,320 exited households to visit.", "应走访87个村的1,320户脱贫户。")
+        >>> en.shown, zh.shown
+        (['87 villages, 1,320 exited households to visit.'], ['应走访87个村的1,320户脱贫户。'])
+        """
+        self.shown.append(zh if zh is not None and self.lang == "zh" else en)
 
     def _repr_html_(self) -> str:
         parts = []
