@@ -156,7 +156,9 @@ def _image_problems(page) -> list[str]:
 
 def _cjk_font_problems(page) -> list[str]:
     """CJK characters drawn in a font without them (the boxes a reader sees), found by asking the browser
-    which platform font drew each element's own text (DevTools' ``CSS.getPlatformFontsForNode``)."""
+    which platform font drew each element's own text (DevTools' ``CSS.getPlatformFontsForNode``), with
+    every collapsed table opened first; an element that is not rendered draws nothing and is passed over."""
+    page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")  # collapsed tables too
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
@@ -172,8 +174,11 @@ def _cjk_font_problems(page) -> list[str]:
         cjk = sum(1 for ch in own if is_cjk(ch))
         if not cjk or node.get("nodeName") in ("STYLE", "SCRIPT", "TITLE"):
             continue
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+        if not fonts:  # not rendered (display: none), so nothing is drawn
+            continue
         needed += cjk
-        for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]:
+        for font in fonts:
             drawn[font["familyName"]] += font["glyphCount"]
     cdp.detach()
     cjk_fonts = {name for name in drawn if "CJK" in name}

@@ -79,7 +79,7 @@ def test_each_check_finds_what_it_should(browser, tmp_path, extra, title, expect
 def test_print_joins_the_pages_into_one_a4_pdf_with_a_bookmark_each(tmp_path) -> None:
     from pypdf import PdfReader
 
-    css = printing.PRINT_CSS + web_font_css("封面 一 二 贫困发生率")
+    css = printing.PAGE_CSS + web_font_css("封面 一 二 贫困发生率")
     first = _page(tmp_path, "a.html", title="封面", css=css)
     second = _page(tmp_path, "b.html", title="二", css=css, extra="<p style='break-before: page'>二</p>")
     env = fonts_without_cjk(tmp_path / "fc")

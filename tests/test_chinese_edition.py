@@ -9,6 +9,7 @@ in this module (``make test`` runs one module per worker, so the run is made onc
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from collections import Counter
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from browsing import Browser, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 from bs4 import BeautifulSoup
 
 from english_prose import CJK, english_runs, report_prose
@@ -78,10 +80,14 @@ def test_every_sentence_a_section_shows_has_a_chinese_version_with_the_same_numb
 def chinese_run(tmp_path_factory, evalkit_cli) -> SimpleNamespace:
     """``evalkit run --lang zh`` of 2018 on the embedded SYNTHETIC county (fewer bootstrap replications: the
     words are the same), made once for this module."""
-    out = tmp_path_factory.mktemp("chinese_run") / "2018"
+    root = tmp_path_factory.mktemp("chinese_run")
+    out = root / "2018"
+    no_cjk = fonts_without_cjk(root / "fontconfig")  # the PDF printed as on a machine without CJK fonts
     command = [*evalkit_cli, "run", "--year", "2018", "--lang", "zh", "--out", str(out), "-p", "reps=39"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    return SimpleNamespace(out=out, run=done)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=1800, check=False, env={**os.environ, **no_cjk}
+    )
+    return SimpleNamespace(out=out, run=done, no_cjk=no_cjk)
 
 
 #: Notebooks whose sections show sentences on the synthetic county in 2018 (their paragraphs must be found).
@@ -111,3 +117,45 @@ def test_the_chinese_report_says_nothing_in_english(chinese_run, path) -> None:
     notes = BeautifulSoup(html, "html.parser").select(".jp-OutputArea-output.jp-RenderedHTMLCommon > p")
     assert bool(notes) == (path.stem in WITH_NOTES), [p.get_text() for p in notes]
     assert all(CJK.search(p.get_text()) for p in notes)
+
+
+BROWSER, WHY_NOT = chromium_or_reason()
+
+
+@pytest.fixture(scope="module")
+def browser(chinese_run):
+    if BROWSER is None:
+        pytest.skip(WHY_NOT)
+    opened = Browser(BROWSER, chinese_run.no_cjk)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["index", *(p.stem for p in NOTEBOOKS)])
+def test_in_a_browser_without_cjk_fonts_the_chinese_pages_read_cleanly(browser, chinese_run, name) -> None:
+    """Each Chinese page in headless Chromium with no CJK font on the machine: titled in Chinese, no console
+    error, failed request, broken link or image, visible code or Python repr, and every Chinese character
+    (collapsed tables opened) drawn in the font the page embeds, none as a box."""
+    assert chinese_run.run.returncode == 0, chinese_run.run.stderr
+    page = chinese_run.out / f"{name}.html"
+    assert '<html lang="zh-Hans"' in page.read_text(encoding="utf-8")
+    assert browser.problems(page, lang="zh") == []
+
+
+@pytest.mark.slow
+def test_the_chinese_pdf_draws_its_chinese_in_the_embedded_font(chinese_run) -> None:
+    """The Chinese PDF, printed with no CJK font on the machine: titled and bookmarked in Chinese, thousands
+    of Chinese characters, every one drawn in the pages' embedded font (a Type 3 font in Chromium's PDF)."""
+    from pypdf import PdfReader
+
+    manifest = json.loads((chinese_run.out / "manifest.json").read_text(encoding="utf-8"))
+    if BROWSER is None:
+        pytest.skip(WHY_NOT)
+    assert manifest["pdf"] == {"status": "ok", "file": "evalkit-report-2018-zh.pdf"}
+    pdf = chinese_run.out / manifest["pdf"]["file"]
+    reader = PdfReader(pdf)
+    assert reader.metadata.title == "2018年度评估报告" and reader.outline[0].title == "2018年度评估报告"
+    assert all(CJK.search(item.title) for item in reader.outline) and len(reader.outline) == 1 + len(NOTEBOOKS)
+    drawn = pdf_cjk_fonts(pdf)
+    assert sum(drawn.values()) > 5000 and set(drawn) == {"/Type3"}, drawn

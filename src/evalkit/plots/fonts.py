@@ -131,11 +131,14 @@ def web_font_css(text: str) -> str:
         return ""
     data = base64.b64encode(_font_subset(chars)).decode("ascii")
     families = f'"{WEB_FAMILY}", system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif'
+    mono = f'"{WEB_FAMILY}", Menlo, Consolas, "DejaVu Sans Mono", monospace'
     return (
         f'@font-face {{ font-family: "{WEB_FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); '
         f"unicode-range: {', '.join(f'U+{low:04X}-{high:04X}' for low, high in CJK_RANGES)}; }}\n"
-        f":root {{ --jp-ui-font-family: {families}; --jp-content-font-family: {families}; }}\n"
+        f":root {{ --jp-ui-font-family: {families}; --jp-content-font-family: {families}; "
+        f"--jp-code-font-family: {mono}; }}\n"
         f"body, table, .jp-RenderedHTMLCommon {{ font-family: {families}; }}\n"
+        f"code, pre, kbd, samp {{ font-family: {mono}; }}\n"
     )
 
 

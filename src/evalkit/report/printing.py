@@ -24,7 +24,7 @@ from evalkit.errors import BrowserError
 __all__ = [
     "BROWSER_ENV",
     "BROWSER_HINT",
-    "PRINT_CSS",
+    "PAGE_CSS",
     "find_browser",
     "browser_command",
     "pdf_name",
@@ -40,15 +40,19 @@ BROWSER_HINT = (
     f"or set {BROWSER_ENV} to the browser's executable"
 )
 
-#: How a page prints (A4; nothing cut off at the right edge: scrolling boxes open up, wide tables wrap in a
-#: smaller type, a figure or table row is not split across pages). Every report and the year page carry it,
-#: so a reader printing from a browser gets what the year's PDF shows.
-PRINT_CSS = """@page { size: A4; margin: 14mm 12mm; }
+#: The style every report and the year page carry. On screen: a long table shows its first rows until its
+#: "show all" switch is opened (then only the whole table). In print (so a reader printing from a browser
+#: gets what the year's PDF shows): A4; nothing cut off at the right edge (scrolling boxes open up, wide
+#: tables wrap in a smaller type); long tables whole; a figure or table row not split across pages.
+PAGE_CSS = """.ek-long:has(details[open]) > .ek-head { display: none; }
+details > summary { cursor: pointer; color: #0969da; margin: 0.3em 0 0.8em; }
+@page { size: A4; margin: 14mm 12mm; }
 @media print {
+  .ek-long > .ek-head { display: none; }
   body { font-size: 10pt; }
   .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-Cell, .jp-OutputArea { overflow: visible !important; }
   table { font-size: 7.5pt; width: auto !important; max-width: 100% !important; table-layout: auto; }
-  th, td { word-break: break-word; padding: 2px 4px !important; }
+  th, td { overflow-wrap: break-word; word-break: normal; padding: 2px 4px !important; }
   tr, img, figure { break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; }
   details::details-content { content-visibility: visible; display: contents; }

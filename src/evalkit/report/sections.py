@@ -16,8 +16,10 @@ Chinese, and the section shows the one of its language:
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -25,7 +27,7 @@ from pandas.io.formats.style import Styler
 
 from evalkit.labels import check_lang, translate_columns
 
-__all__ = ["Section", "format_number", "table_html"]
+__all__ = ["Section", "format_number", "format_p", "table_html", "figure_alt", "LONG_TABLE_ROWS"]
 
 #: What an empty cell shows (a missing value, or a count suppressed as too small to publish).
 EMPTY = "–"
@@ -47,6 +49,43 @@ def format_number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.1f}"
     return f"{value:.4g}"
+
+
+def format_p(value: float) -> str:
+    """A p-value as papers print it: three decimals, or "<0.001" (never scientific notation).
+
+    >>> [format_p(v) for v in (1.161764e-92, 0.0004, 0.0312, 0.5, float("nan"))]
+    ['<0.001', '<0.001', '0.031', '0.500', '–']
+    """
+    if value != value:
+        return EMPTY
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+#: Column names that hold p-values (shown by :func:`format_p`).
+_P_COLUMN = re.compile(r"(^|_)(p|p_value|pvalue|p_val)$|^p_value")
+
+#: Tables longer than this show their first rows and the whole table behind a "show all" switch.
+LONG_TABLE_ROWS = 15
+_HEAD_ROWS = 10
+
+#: The switch's words.
+_SHOW_ALL = {"en": "Show all {n} rows", "zh": "显示全部{n}行"}
+
+
+def figure_alt(fig: Figure, fallback: str = "") -> str:
+    """A figure's description for readers who cannot see it: its title and its panels' titles.
+
+    >>> fig, (a, b) = plt.subplots(1, 2)
+    >>> _ = a.set_title("Incidence"), b.set_title("Exits"), fig.suptitle("Registry, 2014–2018")
+    >>> figure_alt(fig)
+    'Registry, 2014–2018: Incidence; Exits'
+    >>> plt.close(fig)
+    """
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    panels = "; ".join(t for t in (ax.get_title() for ax in fig.axes) if t)
+    text = ": ".join(t for t in (suptitle, panels) if t)
+    return text or fallback
 
 
 #: How a yes/no cell reads in each language.
@@ -145,6 +184,17 @@ class Section:
         """
         self.shown.append(zh if zh is not None and self.lang == "zh" else en)
 
+    def _ipython_display_(self) -> None:
+        """In a notebook: the notes and tables, then each figure with its description as alternative text
+        (the figure is then closed, so it is not drawn a second time when the cell ends)."""
+        from IPython.display import HTML, display
+
+        display(HTML(self._repr_html_()))
+        for name, fig in self.figures.items():
+            if plt.fignum_exists(fig.number):
+                display(fig, metadata={"image/png": {"alt": figure_alt(fig, name.replace("_", " "))}})
+                plt.close(fig)
+
     def _repr_html_(self) -> str:
         parts = []
         for item in self.shown:
@@ -157,8 +207,23 @@ class Section:
                     styled = styled.hide(axis="index")
                 parts.append(styled.to_html())
             else:
-                parts.append(table_html(translate_columns(item, self.lang), self.lang))
+                parts.append(self._table(item))
         return "\n".join(parts)
+
+    def _table(self, frame: pd.DataFrame) -> str:
+        """One table: p-values as papers print them; a long one as its first rows with a switch to all."""
+        shown = frame.copy()
+        for column in shown.columns:
+            if isinstance(column, str) and _P_COLUMN.search(column) and pd.api.types.is_float_dtype(shown[column]):
+                shown[column] = [format_p(v) for v in shown[column]]
+        shown = translate_columns(shown, self.lang)
+        if len(shown) <= LONG_TABLE_ROWS:
+            return table_html(shown, self.lang)
+        words = html.escape(_SHOW_ALL[self.lang].format(n=f"{len(shown):,}"))
+        return (
+            f'<div class="ek-long"><div class="ek-head">{table_html(shown.head(_HEAD_ROWS), self.lang)}</div>'
+            f"<details><summary>{words}</summary>{table_html(shown, self.lang)}</details></div>"
+        )
 
     def __repr__(self) -> str:
         return f"Section(tables={sorted(self.tables)}, figures={sorted(self.figures)}, metrics={len(self.metrics)})"

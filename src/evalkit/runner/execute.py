@@ -128,9 +128,10 @@ def export_html(executed: Path, html: Path, *, lang: str = "en") -> None:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        language_code=LANGUAGE_CODES.get(lang, "en"),
+        language_code=lang,  # nbconvert takes ISO 639-1 codes only; the script subtag is added below
     )
     body, _ = exporter.from_notebook_node(notebook)
+    body = body.replace(f'<html lang="{lang}">', f'<html lang="{LANGUAGE_CODES.get(lang, lang)}">', 1)
     html.write_text(body, encoding="utf-8")
 
 

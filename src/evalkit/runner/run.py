@@ -35,6 +35,7 @@ from evalkit.params import notebook_parameters, path_parameters, validate
 from evalkit.plots.fonts import cjk_characters, web_font_css
 from evalkit.report import printing, yearpage
 from evalkit.report.outputs import METRICS_FILE, read_metrics
+from evalkit.runner import editions
 from evalkit.runner.execute import execute_one, report_title, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
 
@@ -491,7 +492,12 @@ def run(
             "notebooks": sorted([*carried, *entries], key=lambda n: n["name"]),
         }
         lang = str(extra.get("lang", "en"))
-        titles = {nb.name: report_title(json.loads(nb.source.read_text(encoding="utf-8"))) for nb in planned}
+        titles = {  # each report's title in the run's language (the first heading of its edition)
+            source.stem: report_title(
+                editions.select(json.loads(source.read_text(encoding="utf-8")), lang=lang, synthetic=pkg.synthetic)
+            )
+            for source in every
+        }
         pdf_file = printing.pdf_name(year, lang)
 
         def landing(link: str | None) -> Path:
@@ -560,7 +566,7 @@ def _finish_pages(pages: list[Path]) -> None:
     texts = {page: page.read_text(encoding="utf-8") for page in pages if page.is_file()}
     font = web_font_css("".join(texts.values()))
     for page, text in texts.items():
-        css = printing.PRINT_CSS + (font if cjk_characters(text) else "")
+        css = printing.PAGE_CSS + (font if cjk_characters(text) else "")
         page.write_text(text.replace("</head>", f"<style>\n{css}</style>\n</head>", 1), encoding="utf-8")
 
 
