@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import json
 import math
 
@@ -57,3 +58,46 @@ def test_a_note_is_shown_in_the_language_of_its_section() -> None:
     assert zh.shown == ["10个村中有3个村低于2%的标准。", "本数据包没有“贷款”表，本节需要该数据，故未计算。"]
     assert "<p>3 of 10 villages are below the 2% threshold (&lt;b&gt; is text).</p>" in en._repr_html_()
     assert "<p>10个村中有3个村低于2%的标准。</p>" in zh._repr_html_() and "villages" not in zh._repr_html_()
+
+
+def test_a_long_table_shows_its_first_rows_and_all_of_them_behind_a_switch() -> None:
+    from evalkit.report.sections import LONG_TABLE_ROWS, Section
+
+    long = pd.DataFrame({"village": [f"V{i:03d}" for i in range(62)], "households": range(62)})
+    for lang, words in (("en", "Show all 62 rows"), ("zh", "显示全部62行")):
+        s = Section(lang=lang)
+        s.show(long)
+        page = s._repr_html_()
+        head, full = page.split("<details>")
+        assert words in full and head.count("<tr") == 1 + 10 and full.count("<tr") == 1 + 62
+    short = Section()
+    short.show(long.head(LONG_TABLE_ROWS))
+    assert "<details>" not in short._repr_html_() and short._repr_html_().count("<tr") == 1 + LONG_TABLE_ROWS
+
+
+def test_p_values_print_as_papers_print_them() -> None:
+    from evalkit.report.sections import Section
+
+    s = Section()
+    s.show(pd.DataFrame({"term": ["loan", "age"], "estimate": [437.6, 1.5], "p_value": [1.161764e-92, 0.04321]}))
+    cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
+    assert cells == ["loan", "437.6", "&lt;0.001", "age", "1.5", "0.043"]
+
+
+def test_a_figure_is_shown_once_with_its_titles_as_alternative_text(monkeypatch) -> None:
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from evalkit.report.sections import Section
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
+    s = Section(lang="zh")
+    fig, ax = plt.subplots()
+    ax.set_title("贫困发生率")
+    s.figure("incidence", fig)
+    s.note("A sentence.", "一句话。")
+    s._ipython_display_()
+    assert "一句话。" in shown[0][0].data
+    assert shown[1] == (fig, {"metadata": {"image/png": {"alt": "贫困发生率"}}})
+    assert not plt.fignum_exists(fig.number)  # closed: the cell's end does not draw it again
