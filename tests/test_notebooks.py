@@ -42,8 +42,12 @@ def test_notebook_is_clean_and_parameterized(path: Path) -> None:
     assert "params.check(" in "".join(code[1]["source"]), "the cell after parameters must validate them"
     assert nb["metadata"]["kernelspec"]["name"] == "evalkit"
     assert nb["cells"][0]["cell_type"] == "markdown" and "".join(nb["cells"][0]["source"]).startswith("# ")
+    # for analysts, not in the report: the parameters and files, and the key figures as metrics.json holds
+    # them (machine keys; the year page shows the headline figures in words)
     about = [c for c in nb["cells"] if "notebook-only" in c.get("metadata", {}).get("tags", [])]
-    assert len(about) == 1 and "**Reads**" in "".join(about[0]["source"])  # for analysts, not in the report
+    assert len(about) == 3 and "**Reads**" in "".join(about[0]["source"])
+    assert "".join(about[1]["source"]).startswith("## Key figures")
+    assert "".join(about[2]["source"]) == "out.write(ev.key_figures())"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
