@@ -82,3 +82,16 @@ def test_earlier_years_are_the_successful_runs_beside_this_one(tmp_path) -> None
     run(2019, "ok")  # later than the year evaluated
     found = _earlier_years(tmp_path / "2018", 2018, county)
     assert found == {2016: {"01_incidence_trends": {"registry_incidence_pct": 6.0}}}
+
+
+def test_an_effect_reads_with_its_interval_in_both_languages() -> None:
+    metrics = {
+        "02_microcredit": {
+            "effect_callaway_santanna": 437.5681,
+            "effect_callaway_santanna_ci_low": 416.8,
+            "effect_callaway_santanna_ci_high": 458.3,
+        }
+    }
+    for lang, reading in (("en", "95% interval 416.8 to 458.3"), ("zh", "95%区间 416.8 至 458.3")):
+        table = yearpage.headlines(metrics, lang).set_index("number")
+        assert table.loc[437.5681, "value"] == "437.6" and table.loc[437.5681, "reading"] == reading

@@ -156,6 +156,7 @@ HEADLINES = (
         _yuan,
         "Effect of a loan on operating income (yuan per person)",
         "贷款对人均经营性收入的影响（元）",
+        interval=True,
     ),
     Headline(
         "03_training_outcomes",
@@ -163,6 +164,7 @@ HEADLINES = (
         _yuan,
         "Effect of training on wages (yuan per year)",
         "培训对工资收入的影响（元/年）",
+        interval=True,
     ),
     Headline(
         "04_return_to_poverty",
@@ -239,7 +241,7 @@ def headlines(metrics: Metrics, lang: str = "en") -> pd.DataFrame:
             span = _t(
                 "interval", lang, low=h.show(found[f"{h.metric}_ci_low"]), high=h.show(found[f"{h.metric}_ci_high"])
             )
-            reading = f"{reading}; {span}" if reading else span
+            reading = f"{reading}{'；' if lang == 'zh' else '; '}{span}" if reading else span
         rows.append({"figure": label, "value": h.show(value), "reading": reading, "number": value})
     return pd.DataFrame(rows, columns=["figure", "value", "reading", "number"])
 
