@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -132,6 +134,23 @@ def income_ratio_figure(panel: pd.DataFrame, *, until: int | None = None, lang: 
 _ACTION_COLOURS = {"quarantine": "#C44E52", "corrected": "#DD8452", "flag": "#8172B3"}
 
 
+def _two_lines(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters on at most two lines (shortened with "…" beyond).
+
+    >>> _two_lines("the household has no head or more than one", 24)
+    'the household has no\\nhead or more than one'
+    >>> _two_lines("户编号或人编号被Excel舍入导致无法识别的记录行", 10)
+    '户编号或人编号被Ex\\ncel舍入导致无法…'
+    """
+    if " " not in text:  # Chinese: no spaces to break at
+        lines = [text[i : i + width] for i in range(0, len(text), width)]
+    else:
+        lines = textwrap.wrap(text, width)
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: width - 1] + "…"]
+    return "\n".join(lines)
+
+
 def quality_figure(accounting: pd.DataFrame, rules: pd.DataFrame, *, lang: str = "en", top: int = 12) -> Figure:
     """Where every input row went, and the rules triggered most often.
 
@@ -142,7 +161,9 @@ def quality_figure(accounting: pd.DataFrame, rules: pd.DataFrame, *, lang: str =
         :func:`evalkit.evaluations.data_quality.rules`.
     """
     setup(lang)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.6]})
+    bars = min(top, len(rules))
+    height = max(4.2, 0.42 * bars + 1.2)  # room for each rule's meaning on two lines
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, height), gridspec_kw={"width_ratios": [1, 1.6]})
     rows = accounting.set_index("measure")["rows"]
     parts = ["rows_unchanged", "rows_corrected", "rows_quarantined"]
     colours = ["#55A868", "#DD8452", "#C44E52"]
@@ -159,8 +180,10 @@ def quality_figure(accounting: pd.DataFrame, rules: pd.DataFrame, *, lang: str =
     left.set(ylabel=label("rows", lang), title=label("title_quality_rows", lang))
     left.legend(loc="lower center", fontsize=8)
     shown = rules.sort_values("rows", ascending=False, kind="stable").head(top).iloc[::-1]
-    names = shown["meaning"] if lang == "zh" else shown["rule"]
+    width = 18 if lang == "zh" else 36  # the rule's meaning on at most two lines, not its code
+    names = [_two_lines(str(m), width) for m in shown["meaning"]]
     right.barh(names, shown["rows"], color=[_ACTION_COLOURS[a] for a in shown["action"]])
+    right.tick_params(axis="y", labelsize=8)
     right.set_xscale("symlog")
     right.set(xlabel=label("rows", lang), title=label("title_quality_rules", lang))
     handles = [Patch(color=colour, label=label(action, lang)) for action, colour in _ACTION_COLOURS.items()]
