@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.io.columns import normalize_text
+from evalkit.io.distinct import each_distinct
 
 __all__ = [
     "Cleaned",
@@ -80,27 +81,17 @@ class _Events:
 
 
 def _per_distinct(values: pd.Series, cell: Callable[[object, _Events], object]) -> tuple[list[object], _Events]:
-    """``cell`` applied to each distinct value of ``values`` once (an export repeats its labels, codes and
-    amounts), its result and events given to every row holding the value, in row order.
+    """``cell`` applied to each distinct value of ``values`` once (:func:`~evalkit.io.distinct.each_distinct`),
+    its result and events given to every row holding the value, in row order."""
 
-    Values are told apart by type as well as value (``1``, ``1.0`` and ``True`` are equal keys in a
-    dict); a float zero is never shared (``-0.0 == 0.0`` but they are written differently).
-    """
+    def once(value: object) -> tuple[object, list[tuple[object, str, str, object, object, str]]]:
+        local = _Events()
+        return cell(value, local), local.rows
+
     events = _Events()
-    done: dict[tuple[type, object], tuple[object, list[tuple[object, str, str, object, object, str]]]] = {}
     out: list[object] = []
-    for i, v in zip(values.index, values.to_numpy(dtype=object), strict=True):  # not items(): slow on Arrow text
-        key = (type(v), v)
-        try:
-            result, logged = done[key]
-        except (KeyError, TypeError):
-            local = _Events()
-            result, logged = cell(v, local), local.rows
-            if not (isinstance(v, float) and v == 0.0):
-                try:
-                    done[key] = (result, logged)
-                except TypeError:  # an unhashable cell
-                    pass
+    shared = each_distinct(values.to_numpy(dtype=object), once)  # not items(): slow on Arrow text
+    for i, (result, logged) in zip(values.index, shared, strict=True):
         out.append(result)
         events.rows.extend((i, *row[1:]) for row in logged)
     return out, events

@@ -33,11 +33,12 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from evalkit.io.distinct import each_distinct
 from evalkit.io.ids import PROVINCE_CODES
 
 __all__ = ["Scrubber", "REDACTED", "SURNAMES"]
@@ -201,32 +202,11 @@ class Scrubber:
 
     def _cells(self, values: np.ndarray) -> list[object]:
         """:meth:`cell` of every value, each distinct value scrubbed once (a column repeats its values)."""
-        return _each_distinct(values, self.cell)
+        return each_distinct(values, self.cell)
 
     def finds_each(self, values: pd.Series) -> np.ndarray:
         """:meth:`finds` of every cell of ``values`` (each distinct value tested once), as a boolean array."""
-        return np.array(_each_distinct(values.to_numpy(dtype=object), self.finds), dtype=bool)
-
-
-def _each_distinct(values: np.ndarray, func: Callable[[object], object]) -> list[object]:
-    """``func`` of every value, computed once per distinct value. Values are told apart by type as well
-    (``1``, ``1.0`` and ``True`` are equal keys in a dict); a float zero is never shared (``-0.0 == 0.0``
-    but they are written differently); unhashable values are computed each time."""
-    done: dict[tuple[type, object], object] = {}
-    out = []
-    for value in values:
-        key = (type(value), value)
-        try:
-            result = done[key]
-        except (KeyError, TypeError):
-            result = func(value)
-            if not (isinstance(value, float) and value == 0.0):
-                try:
-                    done[key] = result
-                except TypeError:  # an unhashable cell
-                    pass
-        out.append(result)
-    return out
+        return np.array(each_distinct(values.to_numpy(dtype=object), self.finds), dtype=bool)
 
 
 def _as_text(value: object) -> str | None:
