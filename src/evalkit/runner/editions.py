@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-__all__ = ["TAGS", "NOTEBOOK_ONLY", "keeps", "select", "in_report"]
+__all__ = ["TAGS", "NOTEBOOK_ONLY", "keeps", "select", "in_report", "for_report"]
 
 TAGS = {"lang-en", "lang-zh", "data-synthetic", "data-own", "notebook-only"}
 
@@ -58,3 +58,20 @@ def in_report(cell: Mapping[str, object]) -> bool:
     """Whether an executed notebook's ``cell`` belongs in its report (not tagged ``notebook-only``)."""
     metadata = cell.get("metadata") or {}
     return NOTEBOOK_ONLY not in (metadata.get("tags", ()) if isinstance(metadata, Mapping) else ())
+
+
+def for_report(notebook: Mapping[str, object]) -> dict[str, object]:
+    """A copy of an executed ``notebook`` as its report shows it: without ``notebook-only`` cells, and
+    without what Python printed (stream outputs): a report shows what the evaluation displays.
+
+    >>> nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "stream"},
+    ...       {"output_type": "display_data"}]}, {"cell_type": "markdown", "metadata": {"tags": ["notebook-only"]}}]}
+    >>> [[o["output_type"] for o in c["outputs"]] for c in for_report(nb)["cells"]]
+    [['display_data']]
+    """
+    out = copy.deepcopy(notebook)
+    out["cells"] = [c for c in out["cells"] if in_report(c)]
+    for cell in out["cells"]:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+    return out

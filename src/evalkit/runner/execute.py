@@ -116,12 +116,8 @@ def export_html(executed: Path, html: Path, *, lang: str = "en") -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(str(executed), as_version=4)
+    notebook = editions.for_report(nbformat.read(str(executed), as_version=4))
     notebook.metadata["title"] = report_title(notebook)
-    notebook.cells = [c for c in notebook.cells if editions.in_report(c)]
-    for cell in notebook.cells:  # the report shows what the evaluation displays, not what Python printed
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
     exporter = HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="evalkit_report",
