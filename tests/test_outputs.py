@@ -101,3 +101,20 @@ def test_a_figure_is_shown_once_with_its_titles_as_alternative_text(monkeypatch)
     assert "一句话。" in shown[0][0].data
     assert shown[1] == (fig, {"metadata": {"image/png": {"alt": "贫困发生率"}}})
     assert not plt.fignum_exists(fig.number)  # closed: the cell's end does not draw it again
+
+
+def test_shares_print_as_percentages_and_only_when_every_value_is_a_share() -> None:
+    from evalkit.report.sections import Section
+
+    s = Section()
+    s.show(
+        pd.DataFrame(
+            {
+                "take_up": [0.43543, 0.0042],
+                "incidence_pct": [0.97, 0.5],  # already in percent: as it is
+                "return_rate": [0.5, 1.7],  # not all between 0 and 1: not a share, as it is
+            }
+        )
+    )
+    cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
+    assert cells == ["43.5%", "0.97", "0.5", "0.42%", "0.5", "1.7"]

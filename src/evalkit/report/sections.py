@@ -27,7 +27,7 @@ from pandas.io.formats.style import Styler
 
 from evalkit.labels import check_lang, translate_columns
 
-__all__ = ["Section", "format_number", "format_p", "table_html", "figure_alt", "LONG_TABLE_ROWS"]
+__all__ = ["Section", "format_number", "format_p", "format_share", "table_html", "figure_alt", "LONG_TABLE_ROWS"]
 
 #: What an empty cell shows (a missing value, or a count suppressed as too small to publish).
 EMPTY = "–"
@@ -61,6 +61,21 @@ def format_p(value: float) -> str:
         return EMPTY
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
+
+def format_share(value: float) -> str:
+    """A share (0 to 1) as a percentage: one decimal, two significant digits below 1%.
+
+    >>> [format_share(v) for v in (0.43543, 1.0, 0.0, 0.00421, float("nan"))]
+    ['43.5%', '100.0%', '0.0%', '0.42%', '–']
+    """
+    if value != value:
+        return EMPTY
+    percent = 100 * value
+    return f"{percent:.2g}%" if 0 < abs(percent) < 1 else f"{percent:.1f}%"
+
+
+#: Column names that hold shares between 0 and 1 (shown by :func:`format_share` when every value is one).
+_SHARE_COLUMN = re.compile(r"(^|_)(rate|share|coverage|take_up|proportion)(_|$)")
 
 #: Column names that hold p-values (shown by :func:`format_p`).
 _P_COLUMN = re.compile(r"(^|_)(p|p_value|pvalue|p_val)$|^p_value")
@@ -211,11 +226,16 @@ class Section:
         return "\n".join(parts)
 
     def _table(self, frame: pd.DataFrame) -> str:
-        """One table: p-values as papers print them; a long one as its first rows with a switch to all."""
+        """One table: p-values as papers print them, shares as percentages; a long one as its first rows
+        with a switch to all."""
         shown = frame.copy()
         for column in shown.columns:
-            if isinstance(column, str) and _P_COLUMN.search(column) and pd.api.types.is_float_dtype(shown[column]):
+            if not (isinstance(column, str) and pd.api.types.is_float_dtype(shown[column])):
+                continue
+            if _P_COLUMN.search(column):
                 shown[column] = [format_p(v) for v in shown[column]]
+            elif _SHARE_COLUMN.search(column) and "pct" not in column and shown[column].dropna().between(0, 1).all():
+                shown[column] = [format_share(v) for v in shown[column]]
         shown = translate_columns(shown, self.lang)
         if len(shown) <= LONG_TABLE_ROWS:
             return table_html(shown, self.lang)
