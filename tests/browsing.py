@@ -68,6 +68,21 @@ def fonts_without_cjk(folder: Path) -> dict[str, str]:
     return {"FONTCONFIG_FILE": str(conf), "FONTCONFIG_PATH": str(folder)}
 
 
+def browser_for(env: dict[str, str]):
+    """A :class:`Browser` under ``env`` for a module-scoped fixture to yield (closed after it), or a skip
+    that says how to get a browser."""
+    import pytest
+
+    executable, why_not = chromium_or_reason()
+    if executable is None:
+        pytest.skip(why_not)
+    opened = Browser(executable, env)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 class Browser:
     """One headless Chromium for a test module; :meth:`problems` opens a page and lists what is wrong."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browsing import Browser, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
+from browsing import browser_for, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 
 from evalkit import paths, report
 from evalkit.runner.manifest import sha256_file
@@ -174,11 +174,7 @@ BROWSER, WHY_NOT = chromium_or_reason()
 
 @pytest.fixture(scope="module")
 def browser(annual_run):
-    if BROWSER is None:
-        pytest.skip(WHY_NOT)
-    opened = Browser(BROWSER, annual_run.no_cjk)
-    yield opened
-    opened.close()
+    yield from browser_for(annual_run.no_cjk)
 
 
 @pytest.mark.parametrize("name", ["index", *(p.stem for p in NOTEBOOKS)])

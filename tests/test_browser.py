@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browsing import Browser, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
+from browsing import browser_for, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 
 from evalkit.errors import BrowserError
 from evalkit.plots.fonts import web_font_css
@@ -30,11 +30,7 @@ def _page(folder: Path, name: str, *, title="07 · 建档立卡", text="贫困�
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if BROWSER is None:
-        pytest.skip(WHY_NOT)
-    opened = Browser(BROWSER, fonts_without_cjk(tmp_path_factory.mktemp("fontconfig")))
-    yield opened
-    opened.close()
+    yield from browser_for(fonts_without_cjk(tmp_path_factory.mktemp("fontconfig")))
 
 
 @needs_browser

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
-from browsing import Browser, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
+from browsing import browser_for, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 from bs4 import BeautifulSoup
 
 from english_prose import CJK, english_runs, report_prose
@@ -126,11 +126,7 @@ BROWSER, WHY_NOT = chromium_or_reason()
 
 @pytest.fixture(scope="module")
 def browser(chinese_run):
-    if BROWSER is None:
-        pytest.skip(WHY_NOT)
-    opened = Browser(BROWSER, chinese_run.no_cjk)
-    yield opened
-    opened.close()
+    yield from browser_for(chinese_run.no_cjk)
 
 
 @pytest.mark.slow
