@@ -53,6 +53,8 @@ SECTIONS = [
     ("04_return_to_poverty", {}, ("by_village", "risk_model")),
     ("05_exit_assessment", {}, ("visit_list", "figures")),
     ("05_exit_assessment", {"year": 2016}, ("figures",)),
+    ("06_program_coverage", {}, ("coverage", "against_the_report")),
+    ("02_microcredit", {"reps": 19}, ("repayment",)),
 ]
 
 
@@ -91,7 +93,14 @@ def chinese_run(tmp_path_factory, evalkit_cli) -> SimpleNamespace:
 
 
 #: Notebooks whose sections show sentences on the synthetic county in 2018 (their paragraphs must be found).
-WITH_NOTES = {"00_data_quality", "01_incidence_trends", "02_microcredit", "04_return_to_poverty", "05_exit_assessment"}
+WITH_NOTES = {
+    "00_data_quality",
+    "01_incidence_trends",
+    "02_microcredit",
+    "04_return_to_poverty",
+    "05_exit_assessment",
+    "06_program_coverage",
+}
 
 
 @pytest.mark.slow

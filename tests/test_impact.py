@@ -175,6 +175,9 @@ def test_take_up_and_repayment_by_hand() -> None:
     assert r.loc["m1", ["repaid_share", "current_share", "overdue_share"]].tolist() == pytest.approx([1 / 3] * 3)
     assert r.loc["m1", "at_risk_share"] == pytest.approx(30_000 / 50_000)  # outstanding: current + overdue
     assert r.loc["m2", "at_risk_share"] == 1.0
+    # of all loans: not repaid (current, overdue, default), and overdue or in default
+    assert r.loc["m1", "outstanding_share"] == pytest.approx(2 / 3) and r.loc["m2", "outstanding_share"] == 1.0
+    assert r.loc["m1", "overdue_or_default_share"] == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="unknown repayment status late"):
         impact.repayment(loans.assign(status_2019="late"))
 

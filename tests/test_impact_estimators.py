@@ -255,3 +255,41 @@ def test_reach_depth_and_outstanding(panel_2018, county) -> None:
     )
     sizes = mc.loan_sizes(loans, 2018)
     assert sizes["loans"].sum() == 1568 and sizes["amount_yuan"].sum() == 73_200_000
+
+
+# ---------------------------------------------------------------- repayment by cohort
+
+
+def test_a_matured_cohort_reads_by_its_share_overdue_or_in_default_not_as_100_percent_at_risk() -> None:
+    """The 2016 three-year loans had all fallen due by 2019, when status was recorded: nothing is current, so
+    the amount at risk of what is outstanding is 100%; the table shows instead the share of the cohort's loans
+    still outstanding, which for that cohort is exactly the share overdue or in default."""
+    loans = datasets.load_county()["loans"]
+    cohorts = mc.repayment_by_cohort(loans.loc[loans["loan_year"] <= 2018]).set_index("loan_year")
+    assert "at_risk_share" not in cohorts
+    first = cohorts.loc[2016]
+    bad = int(loans.query("loan_year == 2016")["status_2019"].isin(["overdue", "default"]).sum())
+    assert first["loans"] == 528 and bad == 19 and first["current_share"] == 0 and first["due_by"] == 2019
+    assert first["outstanding_share"] == first["overdue_or_default_share"] == pytest.approx(19 / 528)
+    later = cohorts.loc[[2017, 2018]]
+    assert (later["outstanding_share"] > 0.7).all() and (later["overdue_or_default_share"] < 0.05).all()
+    assert (later["due_by"] > 2019).all()
+    assert mc.matured(cohorts.reset_index())["loan_year"].tolist() == [2016]
+    # what the same cohort would show as the share of its outstanding amount at risk
+    assert impact.repayment(loans, by="loan_year").set_index("loan_year").loc[2016, "at_risk_share"] == 1.0
+
+
+def test_the_repayment_section_explains_matured_cohorts_in_both_languages() -> None:
+    from english_prose import CJK, english_runs
+
+    notes = {}
+    for lang in ("en", "zh"):
+        section = mc.Microcredit(mc.Params(lang=lang)).repayment()
+        notes[lang] = [item for item in section.shown if isinstance(item, str)]
+    assert len(notes["en"]) == len(notes["zh"]) == 1
+    assert notes["en"][0].startswith("The loans of 2016 had all fallen due by 2019") and "3.6%" in notes["en"][0]
+    assert "2016年发放的贷款" in notes["zh"][0] and "3.6%" in notes["zh"][0]
+    assert CJK.search(notes["zh"][0]) and english_runs(notes["zh"][0]) == []
+    # status is recorded in 2019 whatever the evaluation year: the 2016 cohort has matured in a 2016 report too
+    assert len([i for i in mc.Microcredit(mc.Params(year=2016)).repayment().shown if isinstance(i, str)]) == 1
+    assert [i for i in mc.Microcredit(mc.Params(year=2015)).repayment().shown if isinstance(i, str)] == []

@@ -346,3 +346,35 @@ def test_bunching_above_a_line_nobody_is_below_recovers_the_planted_excess(plant
         (two_sided.bins["bin_left"] + 0.01 - 1) / 1.2,
     )
     assert raw.min() < 0
+
+
+def test_the_incidence_reports_bunching_check_fits_above_the_line_only() -> None:
+    """Notebook 01 on the synthetic county: the counterfactual is missing below the line (nobody exits there,
+    by rule) and never negative, the figure draws no line below it, the excess mass is counterfactual-based,
+    and the sentences say why no density test across the line is shown, in both languages."""
+    import matplotlib.pyplot as plt
+
+    from english_prose import CJK, english_runs
+    from evalkit.evaluations.incidence import Incidence, Params
+
+    notes = {}
+    for lang in ("en", "zh"):
+        ev = Incidence(Params(lang=lang))
+        bunch = ev._bunching
+        bins = bunch.bins.set_index("bin_left")
+        cf = bins["counterfactual"]
+        assert cf[cf.index < 1 - 1e-9].isna().all() and (cf[cf.index >= 1 - 1e-9].dropna() >= 0).all()
+        assert cf[cf.index >= 1 - 1e-9].notna().any()
+        assert np.isnan(bunch.p_value) and bunch.below == 0  # nobody exits below the line in the synthetic registry
+        window = bunch.bins.loc[bunch.bins["in_window"]]
+        expected = window["count"].sum() / window["counterfactual"].sum() - 1
+        assert bunch.excess_mass == pytest.approx(expected) and 0 < bunch.excess_mass < 10
+        section = ev.bunching()
+        line = section.figures["bunching"].axes[0].lines[0].get_xydata()
+        assert np.isnan(line[line[:, 0] < 1, 1]).all() and np.nanmin(line[:, 1]) >= 0
+        plt.close("all")
+        notes[lang] = [item for item in section.shown if isinstance(item, str)]
+        assert ev.key_figures().metrics["bunching_excess_mass"] == round(bunch.excess_mass, 4)
+    assert len(notes["en"]) == len(notes["zh"]) == 2
+    assert "density test across the line is not computed" in notes["en"][1] and "p =" not in " ".join(notes["en"])
+    assert "密度检验" in notes["zh"][1] and all(CJK.search(z) and english_runs(z) == [] for z in notes["zh"])

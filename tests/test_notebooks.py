@@ -285,8 +285,15 @@ def test_microcredit_notebook_in_chinese_answers_reach_depth_repayment_and_effec
         assert rows.loc[method, "ci_low"] <= rows.loc[method, "truth"] <= rows.loc[method, "ci_high"], method
     assert not rows.loc["naive", "truth_in_ci"]
     assert metrics["pretrend_p_value_cs"] > 0.05
+    for method in rows.index:  # every effect's 95% interval is a key figure too (the year page reads them)
+        assert metrics[f"effect_{method}_ci_low"] == round(rows.loc[method, "ci_low"], 4), method
+        assert metrics[f"effect_{method}_ci_high"] == round(rows.loc[method, "ci_high"], 4), method
+    low, high = metrics["effect_callaway_santanna_ci_low"], metrics["effect_callaway_santanna_ci_high"]
+    assert low < metrics["effect_callaway_santanna"] < high
     repayment = report.read_table(out, "repayment_cohort")
     assert repayment["贷款笔数"].sum() == 1568
+    matured = repayment.set_index("放贷年度").loc[2016]  # all due by 2019: what is outstanding is overdue or in default
+    assert matured["未还清(占贷款笔数的比例)"] == pytest.approx(matured["逾期或违约比例"]) == pytest.approx(19 / 528)
     for figure in ("event_study", "reach", "concentration"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
     assert report.read_table(out, "event_study")["方法"].str.startswith("事件研究").all()  # tables in Chinese
@@ -309,7 +316,14 @@ def test_training_notebook_on_the_county(tmp_path) -> None:
     for method in ("ols", "ipw", "aipw", "match", "did"):
         assert effects.loc[method, "ci_low"] <= effects.loc[method, "truth"] <= effects.loc[method, "ci_high"]
     assert not effects.loc["diff", "truth_in_ci"]
-    assert report.read_table(out, "participation_course")["Trained"].sum() == 409
+    courses = report.read_table(out, "participation_course")
+    assert courses["Trained"].sum() == 409 and courses["Share of all trainees"].sum() == pytest.approx(1.0)
+    assert "not trained" not in set(courses["Course"])
+    assert report.read_table(out, "participation_sex")["Sex"].tolist() == ["men", "women"]
+    for method in effects.index:
+        assert metrics[f"effect_{method}_ci_low"] == round(effects.loc[method, "ci_low"], 4), method
+        assert metrics[f"effect_{method}_ci_high"] == round(effects.loc[method, "ci_high"], 4), method
+    assert metrics["effect_aipw_ci_low"] < metrics["effect_aipw"] < metrics["effect_aipw_ci_high"]
     for figure in ("estimates", "love_plot", "overlap"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000
 

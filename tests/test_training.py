@@ -132,3 +132,48 @@ def test_county_training_estimates_against_the_planted_truth() -> None:
     assert work["households_with_labour"].iloc[0] == ds.data["household_id"].nunique()
     by_course = training.participation(ds, "course")
     assert by_course["trained"].sum() == ds.data["trained"].sum() == 409
+
+
+def test_participation_tables_say_something_and_name_their_groups() -> None:
+    """By course: each course's trainees and share of all trainees (no 'training rate' of 1 for every course,
+    no untrained row); by sex and by education: named groups (women/men, the registry's levels), not codes."""
+    from evalkit.labels import label, translate_columns
+
+    ds = training.training_data("county")
+    course = training.participation(ds, "course")
+    assert "untrained" not in set(course["course"]) and "training_rate" not in course
+    assert course["share_of_trainees"].sum() == pytest.approx(1.0)
+    assert course["trained"].sum() == 409 and course.set_index("course").loc["excavator", "trained"] == 78
+    assert course["share_of_trainees"].tolist() == pytest.approx((course["trained"] / 409).tolist())
+    assert (course["completion_rate"] == course["completed"] / course["trained"]).all()
+
+    sex = training.participation(ds, "sex").set_index("sex")
+    assert sex.index.tolist() == ["men", "women"] and sex["eligible_persons"].sum() == len(ds.data) == 3720
+    assert sex.loc["women", "eligible_persons"] == int(ds.data["female"].sum())
+    assert sex["trained"].sum() == 409
+    assert translate_columns(sex.reset_index(), "zh")["性别"].tolist() == ["男性", "女性"]
+
+    education = training.participation(ds, "education")
+    assert education["education"].tolist() == list(training.EDUCATION_LEVELS)  # lowest first, every level
+    assert education["eligible_persons"].tolist() == [int((ds.data["education"] == level).sum()) for level in range(5)]
+    zh = translate_columns(education, "zh")
+    assert zh["文化程度"].tolist() == ["文盲或半文盲", "小学", "初中", "高中", "大专及以上"]
+    # the Chinese names are the registry's own (data/reference/registry_codes.csv)
+    from evalkit import paths
+
+    codes = pd.read_csv(paths.reference_dir() / "registry_codes.csv", keep_default_na=False)
+    registry = codes.loc[codes["column"] == "education"].set_index("code")["label_zh"]
+    assert [label(code, "zh") for code in training.EDUCATION_LEVELS] == registry[
+        list(training.EDUCATION_LEVELS)
+    ].tolist()
+
+
+def test_the_jobs_table_sets_workshops_beside_workshops() -> None:
+    """The report counts six workshops, not their workers: the registry's workshops stand beside that figure,
+    and the workers it holds have no published figure beside them."""
+    jobs = training.Training(training.Params()).participation().tables["jobs"].set_index("measure")
+    assert jobs.loc["workshops", ["registry_value", "ledger_value"]].tolist() == [6, 6]
+    assert jobs.loc["workshop_workers", "registry_value"] == 85 and pd.isna(
+        jobs.loc["workshop_workers", "ledger_value"]
+    )
+    assert jobs.loc["private_firm_jobs", ["registry_value", "ledger_value"]].tolist() == [83, 83]

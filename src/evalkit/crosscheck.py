@@ -71,9 +71,9 @@ def registry_figures(
         by = {name: frame for name, frame in programs.groupby("program")}
         # figures about the poor count registered participants only
         poor = {name: frame.loc[frame["registered"].astype(bool)] for name, frame in by.items()}
-        rangers = by["forest_ranger"]
-        out["eco_rangers"] = float(poor["forest_ranger"]["person_id"].nunique())
-        out["eco_ranger_income"] = float(rangers["amount_yuan"].min())
+        if "forest_ranger" in by:
+            out["eco_rangers"] = float(poor["forest_ranger"]["person_id"].nunique())
+            out["eco_ranger_income"] = float(by["forest_ranger"]["amount_yuan"].min())
         if "relocation" in by:
             out.update(_relocation_figures(by["relocation"]))
         if "housing_renovation" in by:

@@ -98,28 +98,38 @@ def pool_small(
     return out.astype({c: "Int64" for c in whole})  # counts stay whole numbers beside the pooled row's blanks
 
 
-def fold_ends(table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+#: How :func:`fold_ends` names its folded groups, in English and in Chinese.
+_FOLDS = {"all": "all", "fewer": "{} or fewer", "more": "{} or more"}
+_FOLDS_ZH = {"all": "全部", "fewer": "{}及以下", "more": "{}及以上"}
+
+
+def fold_ends(
+    table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN_COUNT, lang: str = "en"
+) -> pd.DataFrame:
     """A distribution over an ordered ``key`` (households by number of programs) with its thin values folded
     into their neighbours, so that no row shows a count from 1 to ``min_count - 1``.
 
     One pass from the lowest key: a thin value opens a group that takes in the following rows (zeros
     included) until it holds at least ``min_count``; whatever is still thin at the top joins the groups
     below it until it is not. Rows of zero are shown as they are (an empty value reveals no one). A group
-    holding the lowest key reads "k or fewer", one holding the highest "k or more", one inside "a–b".
-    Totals are kept, so nothing is blanked that the total would reveal; a table whose total is itself
+    holding the lowest key reads "k or fewer", one holding the highest "k or more", one inside "a–b" (in
+    Chinese, ``lang="zh"``: "k及以下", "k及以上", "a–b"). Totals are kept, so nothing is blanked that the total would reveal; a table whose total is itself
     thin becomes one blank row.
 
     >>> t = pd.DataFrame({"size": [0, 1, 2, 3, 7, 8], "households": [2, 40, 851, 30, 20, 1]})
     >>> fold_ends(t, "households", "size").to_dict("list")
     {'size': ['1 or fewer', '2', '3', '7 or more'], 'households': [42, 851, 30, 21]}
+    >>> fold_ends(t, "households", "size", lang="zh")["size"].tolist()
+    ['1及以下', '2', '3', '7及以上']
     >>> t = pd.DataFrame({"size": [0, 1, 2, 3], "households": [5, 0, 1, 0]})
     >>> fold_ends(t, "households", "size").to_dict("list")
     {'size': ['all'], 'households': [6]}
     """
     ordered = table.sort_values(key).reset_index(drop=True)
     keys, counts = ordered[key].tolist(), [int(c) for c in ordered[count].tolist()]
+    words = _FOLDS_ZH if lang == "zh" else _FOLDS
     if sum(counts) < min_count:
-        return pd.DataFrame({key: ["all"], count: [np.nan]})
+        return pd.DataFrame({key: [words["all"]], count: [np.nan]})
     groups: list[list[int]] = []  # each group: positions of the rows it joins
     open_group: list[int] = []
     for i, c in enumerate(counts):
@@ -141,11 +151,11 @@ def fold_ends(table: pd.DataFrame, count: str, key: str, *, min_count: int = MIN
         if len(g) == 1:
             labels.append(str(lo))
         elif g[0] == 0 and g[-1] == last:
-            labels.append("all")
+            labels.append(words["all"])
         elif g[0] == 0:
-            labels.append(f"{hi} or fewer")
+            labels.append(words["fewer"].format(hi))
         elif g[-1] == last:
-            labels.append(f"{lo} or more")
+            labels.append(words["more"].format(lo))
         else:
             labels.append(f"{lo}–{hi}")
     return pd.DataFrame({key: labels, count: [sum(counts[j] for j in g) for g in groups]})

@@ -56,6 +56,8 @@ VALUE_COLUMNS: tuple[str, ...] = (
     "course",
     "program",
     "criterion",
+    "education",
+    "sex",
 )
 
 

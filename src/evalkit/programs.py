@@ -23,6 +23,7 @@ __all__ = [
     "PROGRAMS",
     "DATED_PROGRAMS",
     "start_years",
+    "first_years",
     "participation",
     "coverage",
     "combinations",
@@ -130,6 +131,44 @@ def participation(county: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
             "programs_received",
         ]
     ]
+
+
+def first_years(county: dict[str, pd.DataFrame]) -> pd.Series:
+    """The first year each program of :func:`participation` has a registered participant in the data
+    (program code -> year, in :data:`PROGRAMS` order; a program whose source the package lacks is left out).
+
+    A program whose first year is after the evaluation year covers nobody by its end: its coverage is 0
+    because it had not started, not because it missed everyone.
+
+    >>> from evalkit import datasets
+    >>> years = first_years(datasets.load_county())
+    >>> int(years["forest_ranger"]), int(years["deep_poverty_support"]), int(years["microcredit"])
+    (2019, 2019, 2016)
+    """
+    found: dict[str, float] = {}
+    if "programs" in county:
+        programs = county["programs"]
+        registered = programs.loc[programs["registered"].astype(bool)]
+        starts = registered.groupby("program")["start_year"].min()
+        for code in PROGRAMS:
+            if code in set(programs["program"]):
+                found[code] = float(starts.get(code, np.nan))
+    if "loans" in county:
+        found["microcredit"] = float(county["loans"]["loan_year"].min())
+    if "labour" in county:
+        labour = county["labour"]
+        found["training"] = float(labour.loc[labour["trained"].astype(bool), "training_year"].min())
+    panel = county["panel"]
+    if "dibao_pc" in panel:
+        found["dibao"] = float(panel.loc[panel["dibao_pc"] > 0, "year"].min())
+    if "basic_medical_insurance" in panel:
+        found["medical_insurance"] = float(
+            panel.loc[panel["basic_medical_insurance"].fillna(False).astype(bool), "year"].min()
+        )
+    codes = [c for c in PROGRAMS if c in found]
+    return pd.Series([found[c] for c in codes], index=pd.Index(codes, name="program"), name="first_year").astype(
+        "Int64"
+    )
 
 
 def program_columns(matrix: pd.DataFrame) -> list[str]:

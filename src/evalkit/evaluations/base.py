@@ -26,13 +26,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Literal, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from evalkit import datasets, disclosure, package, published, report
 from evalkit.package import Package
 from evalkit.labels import Lang
 
-__all__ = ["Spec", "param", "year_param", "reps_param", "seed_param", "Evaluation", "FileKind", "needs", "CORE_TABLES"]
+__all__ = [
+    "Spec",
+    "param",
+    "year_param",
+    "reps_param",
+    "seed_param",
+    "Evaluation",
+    "FileKind",
+    "needs",
+    "CORE_TABLES",
+    "effect_interval",
+]
 
 #: The tables every package holds (the contract's required ones) and every notebook may read.
 CORE_TABLES = ("townships", "villages", "households", "members", "panel")
@@ -245,3 +257,16 @@ class Evaluation:
         s.metrics.update(metrics)
         s.show(pd.Series(metrics, name="value").rename_axis("measure").reset_index())
         return s
+
+
+def effect_interval(row: Any) -> dict[str, float]:
+    """``effect_<method>_ci_low`` and ``_ci_high`` of one row of an effects table (95%), for the key figures
+    (the year page reads them); nothing where either end is not finite.
+
+    >>> effect_interval(pd.Series({"method": "aipw", "ci_low": 1118.06951, "ci_high": 2700.24859}))
+    {'effect_aipw_ci_low': 1118.0695, 'effect_aipw_ci_high': 2700.2486}
+    """
+    low, high = float(row.ci_low), float(row.ci_high)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return {}
+    return {f"effect_{row.method}_ci_low": round(low, 4), f"effect_{row.method}_ci_high": round(high, 4)}

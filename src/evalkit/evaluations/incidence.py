@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 
 from evalkit import indicators as ind
@@ -367,11 +368,18 @@ class Incidence(Evaluation):
         return s
 
     @cached_property
-    def _bunching(self) -> ind.Bunching:
+    def _exit_ratios(self) -> pd.Series:
+        """Income over the line of each household in its exit year (exits up to the year)."""
         c = self.county
         cohort = c["panel"].merge(c["households"][["household_id", "exit_year"]], on="household_id")
         at_exit = cohort.loc[(cohort["year"] == cohort["exit_year"]) & (cohort["year"] <= self.p.year)]
-        return ind.bunching(at_exit["income_pc"] / at_exit["poverty_line"])
+        return at_exit["income_pc"] / at_exit["poverty_line"]
+
+    @cached_property
+    def _bunching(self) -> ind.Bunching:
+        # households exit only with income at the line or above it: the distribution is empty below the line by
+        # rule, so the counterfactual is fitted above the window only and nothing is tested across the line
+        return ind.bunching(self._exit_ratios, truncated_below=True)
 
     def bunching(self) -> report.Section:
         """Exit-year incomes around the line, and the transfer share of exit-year income."""
@@ -379,16 +387,33 @@ class Incidence(Evaluation):
         bunch = self._bunching
         s.figure("bunching", plots.bunching_figure(bunch.bins, lang=self.p.lang))
         share = ind.transfer_share_at_exit(self.county["panel"], self.county["households"])
-        mass, below, above, p = (
-            f"{bunch.excess_mass:.2f}",
-            f"{bunch.below:,}",
-            f"{bunch.above:,}",
-            f"{bunch.p_value:.2g}",
-        )
+        window = bunch.bins.loc[bunch.bins["in_window"]]
+        if len(window) and np.isfinite(bunch.excess_mass):
+            width = float(np.diff(bunch.bins["bin_left"]).min())
+            top = f"{float(window['bin_left'].max()) + width - 1:.0%}"
+            mass, observed = f"{bunch.excess_mass:.2f}", f"{int(window['count'].sum()):,}"
+            expected = f"{float(window['counterfactual'].sum()):,.0f}"
+            s.note(
+                f"Excess mass just above the line: {mass}. {observed} households exited with income less than "
+                f"{top} above the line, against {expected} by the counterfactual.",
+                f"贫困线上方紧邻区间的超额聚集度为{mass}：脱贫当年收入高出贫困线不到{top}的脱贫户有{observed}户，"
+                f"反事实分布估计为{expected}户。",
+            )
         s.note(
-            f"excess mass just above the line: {mass}; bins just below / above: {below} / {above} (p = {p})",
-            f"贫困线上方紧邻区间的超额聚集度为{mass}；紧邻贫困线下方和上方的区间分别有{below}户和{above}户（p = {p}）。",
+            "Households exit only with income at or above the line, so below it there is nobody to fit: the "
+            "counterfactual is fitted to the bins above the window only and is not drawn below the line, and the "
+            "density test across the line is not computed (it would only restate the rule).",
+            "农户只有在收入达到或超过贫困线时才能脱贫，贫困线以下没有可供拟合的脱贫户：反事实分布只用窗口以上的区间拟合，"
+            "贫困线以下不画出；跨贫困线的密度检验也因此不计算（检验结果只会重复这一规定）。",
         )
+        below = int((self._exit_ratios < 1).sum())
+        if below:
+            n = f"{below:,}"
+            s.note(
+                f"{n} households exited with income below the line, against the rule: they are left out of the "
+                "fit and are worth checking.",
+                f"有{n}户脱贫当年收入低于贫困线，不符合退出标准：未纳入拟合，应予核查。",
+            )
         s.table("transfer_share_at_exit", share.loc[share["exit_year"] <= self.p.year])
         return s
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from evalkit import plots, published, report
 from evalkit.errors import EstimationError
-from evalkit.evaluations.base import Evaluation, Spec, needs, param, reps_param, seed_param, year_param
+from evalkit.evaluations.base import effect_interval, Evaluation, Spec, needs, param, reps_param, seed_param, year_param
 from evalkit.impact import Effect, att, did, placebo, repayment, take_up, wild_cluster_bootstrap
 from evalkit.indicators import Estimate, concentration_curve, concentration_index
 
@@ -46,6 +46,10 @@ __all__ = [
     "reach_by",
     "loan_sizes",
     "outstanding_by_year",
+    "repayment_by_cohort",
+    "matured",
+    "matured_sentence",
+    "STATUS_YEAR",
     "depth",
     "concentration_sentence_zh",
 ]
@@ -312,6 +316,68 @@ def outstanding_by_year(loans: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The year the loan ledger's repayment status (``status_2019``) was recorded.
+STATUS_YEAR = 2019
+
+
+def repayment_by_cohort(loans: pd.DataFrame, *, status_year: int = STATUS_YEAR) -> pd.DataFrame:
+    """Repayment by loan year (cohort): loans and amounts, the share of loans in each status at the end of
+    ``status_year``, the share still outstanding and the share overdue or in default, and the year its last
+    loan falls due (``due_by``).
+
+    The outstanding amount at risk is left out: a cohort whose loans have all fallen due by ``status_year``
+    has nothing current, so all it still owes is overdue or in default (at risk: 100%) however little that is;
+    its ``outstanding_share`` is then its ``overdue_or_default_share``.
+
+    >>> loans = pd.DataFrame({"loan_year": [2016, 2016, 2018], "amount_yuan": [10_000, 20_000, 30_000],
+    ...                       "due_year": [2019, 2018, 2021], "status_2019": ["repaid", "overdue", "current"]})
+    >>> repayment_by_cohort(loans)[["loan_year", "outstanding_share", "overdue_or_default_share", "due_by"]].to_dict("list")
+    {'loan_year': [2016, 2018], 'outstanding_share': [0.5, 1.0], 'overdue_or_default_share': [0.5, 0.0], 'due_by': [2019, 2021]}
+    """
+    table = repayment(loans, by="loan_year", status=f"status_{status_year}").drop(columns="at_risk_share")
+    if "due_year" in loans:
+        table["due_by"] = table["loan_year"].map(loans.groupby("loan_year")["due_year"].max()).astype(int)
+    return table
+
+
+def matured(cohorts: pd.DataFrame, *, status_year: int = STATUS_YEAR) -> pd.DataFrame:
+    """The rows of :func:`repayment_by_cohort` whose loans had all fallen due by ``status_year``."""
+    if "due_by" not in cohorts:
+        return cohorts.iloc[0:0]
+    return cohorts.loc[cohorts["due_by"] <= status_year]
+
+
+def matured_sentence(done: pd.DataFrame, longest_term_years: int, *, status_year: int = STATUS_YEAR) -> tuple[str, str]:
+    """What a reader of the cohort table needs to know about matured cohorts (rows of :func:`matured`), in
+    English and in Chinese.
+
+    >>> done = pd.DataFrame({"loan_year": [2016], "overdue_or_default_share": [19 / 528]})
+    >>> en, zh = matured_sentence(done, 3)
+    >>> print(en)
+    The loans of 2016 had all fallen due by 2019, when repayment status was recorded (terms of at most 3 years): none is still current, so every loan of that cohort not repaid is overdue or in default, 3.6% of its loans. Compare cohorts by the share overdue or in default: the share of the outstanding amount at risk is 100% for a matured cohort by definition.
+    >>> print(zh)
+    2016年发放的贷款在2019年记录还款状态时已全部到期（期限最长3年）：已无正常还款中的贷款，未还清的贷款都已逾期或违约，占该批贷款的3.6%。比较各批贷款应看逾期或违约比例：已全部到期的一批贷款，其风险贷款余额占比按定义为100%。
+    """
+    years = [str(int(y)) for y in done["loan_year"]]
+    shares = [f"{v:.1%}" for v in done["overdue_or_default_share"]]
+    several = len(years) > 1
+    en_years = years[0] if not several else f"{', '.join(years[:-1])} and {years[-1]}"
+    en_shares = shares[0] if not several else f"{', '.join(shares[:-1])} and {shares[-1]}"
+    en = (
+        f"The loans of {en_years} had all fallen due by {status_year}, when repayment status was recorded "
+        f"(terms of at most {longest_term_years} years): none is still current, so every loan of "
+        f"{'those cohorts' if several else 'that cohort'} not repaid is overdue or in default, "
+        f"{en_shares} of {'their' if several else 'its'} loans. Compare cohorts by the share overdue or in "
+        "default: the share of the outstanding amount at risk is 100% for a matured cohort by definition."
+    )
+    zh = (
+        f"{'、'.join(years)}年发放的贷款在{status_year}年记录还款状态时已全部到期（期限最长{longest_term_years}年）："
+        f"已无正常还款中的贷款，未还清的贷款都已逾期或违约，占该批贷款的{'、'.join(shares)}。"
+        "比较各批贷款应看逾期或违约比例：已全部到期的一批贷款，其风险贷款余额占比按定义为100%。"
+    )
+    return en, zh
+
+
 def depth(panel: pd.DataFrame, loans: pd.DataFrame, year: int, *, seed: int = 0) -> tuple[Estimate | None, float]:
     """Concentration index of loan amounts over 2015 per-capita income (village-cluster bootstrap) and the
     share of borrowers in the poorest income quintile of registered households (``None, nan`` without loans)."""
@@ -467,7 +533,11 @@ class Microcredit(Evaluation):
         s = self.section()
         loans = self.loans
         s.table("repayment_model", repayment(loans, by="model") if len(loans) else pd.DataFrame())
-        s.table("repayment_cohort", repayment(loans, by="loan_year") if len(loans) else pd.DataFrame())
+        cohorts = s.table("repayment_cohort", repayment_by_cohort(loans) if len(loans) else pd.DataFrame())
+        done = matured(cohorts) if len(loans) else cohorts
+        if len(done):
+            longest = int(np.ceil(loans["term_months"].max() / 12)) if "term_months" in loans else 3
+            s.note(*matured_sentence(done, longest))
         s.table("loan_sizes", loan_sizes(self.county["loans"], self.p.year))
         s.table("outstanding", outstanding_by_year(self.county["loans"], list(range(2016, self.p.year + 1))))
         return s
@@ -596,6 +666,7 @@ class Microcredit(Evaluation):
         if self._effects is not None:
             for row in self._effects.itertuples():
                 metrics[f"effect_{row.method}"] = round(float(row.estimate), 4)
+                metrics.update(effect_interval(row))
                 metrics[f"effect_{row.method}_truth_in_ci"] = int(row.truth_in_ci)
             cs = self._result("callaway_santanna")
             metrics["pretrend_p_value_cs"] = round(float(cs.details["pretrend_p_value"]), 6)

@@ -96,14 +96,24 @@ class RegistryOverview(Evaluation):
 
     @cached_property
     def _check(self) -> pd.DataFrame:
-        return crosscheck(self.county, self.ledger, data_dir=self.data_dir)
+        """:func:`evalkit.crosscheck.crosscheck` with each figure's indicator in Chinese beside the English."""
+        check = crosscheck(self.county, self.ledger, data_dir=self.data_dir)
+        names = self.ledger.drop_duplicates("figure_id").set_index("figure_id")["indicator_zh"]
+        check.insert(check.columns.get_loc("indicator_en") + 1, "indicator_zh", check["figure_id"].map(names))
+        return check
 
     @needs("published", "programs", "loans", "labour")
     def crosscheck(self) -> report.Section:
-        """Every ledger figure the registry can speak to, recomputed from it (the others are written too)."""
+        """Every ledger figure the registry can speak to, recomputed from it (the others are written too);
+        the table shown names each figure in the report's language."""
         s = self.section()
         check = s.table("crosscheck", self._check, show=False)
-        s.show(check.loc[check["status"] != "not in registry"])
+        shown = check.loc[check["status"] != "not in registry"]
+        s.show(
+            shown.assign(indicator=shown[f"indicator_{self.p.lang}"])[
+                ["figure_id", "indicator", "ledger_value", "registry_value", "status"]
+            ]
+        )
         return s
 
     @cached_property

@@ -24,7 +24,7 @@ import pandas as pd
 
 from evalkit import datasets, plots, published, report
 from evalkit.errors import EstimationError, ParameterError
-from evalkit.evaluations.base import Evaluation, Spec, needs, param, reps_param, seed_param, year_param
+from evalkit.evaluations.base import effect_interval, Evaluation, Spec, needs, param, reps_param, seed_param, year_param
 from evalkit.impact.att import att, propensity
 from evalkit.impact.diagnostics import att_weights, balance, balance_test, e_value, overlap, rosenbaum_bounds
 from evalkit.impact.matching import nearest
@@ -42,6 +42,8 @@ __all__ = [
     "NSW_EXPERIMENTAL_BENCHMARK",
     "Diagnostics",
     "resolve",
+    "EDUCATION_LEVELS",
+    "SEXES",
     "outcomes_by_course",
     "households_with_work",
     "sensitivity",
@@ -54,7 +56,12 @@ ESTIMATORS = ("diff", "ols", "ipw", "aipw", "match", "match_no_replacement", "di
 EFFECT_COLUMNS = ["method", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters", "se_method"]
 #: Dehejia and Wahba (1999), Table 3: NSW treated minus NSW controls, 1978 earnings, DW sample (dollars).
 NSW_EXPERIMENTAL_BENCHMARK = 1794.34
-_EDU = {"illiterate": 0, "primary": 1, "junior_secondary": 2, "senior_secondary": 3, "tertiary": 4}
+#: The registry's education levels of adults (``education`` in ``data/reference/registry_codes.csv``), lowest
+#: first: the covariate ``education`` is the position in this tuple (0 illiterate … 4 tertiary).
+EDUCATION_LEVELS = ("illiterate", "primary", "junior_secondary", "senior_secondary", "tertiary")
+_EDU = {code: level for level, code in enumerate(EDUCATION_LEVELS)}
+#: What the 0/1 covariate ``female`` stands for, as the tables name it (label keys).
+SEXES = {0: "men", 1: "women"}
 
 
 @dataclass(frozen=True)
@@ -244,20 +251,50 @@ def diagnostics(
 
 
 def participation(dataset: Dataset, by: str) -> pd.DataFrame:
-    """Eligible, trained, completion and follow-up employment and wages by ``by`` (county data)."""
+    """Who was trained (county data).
+
+    ``by="course"``: the trainees of each course, their share of all trainees (the shares add up to 1) and
+    how many completed it. Any other ``by`` (``township``, ``sex``, ``education``): eligible persons, those
+    trained and the training rate among them, those who completed and the completion rate among the trained.
+    Sex and education are named by their codes (``women``/``men``; the registry's education levels, lowest
+    first), which the report's labels translate.
+
+    >>> data = pd.DataFrame({"person_id": list("abcd"), "trained": [1, 1, 1, 0], "completed": [1, 0, 1, 0],
+    ...                      "course": ["cooking", "cooking", "computing", None], "female": [1, 0, 1, 1],
+    ...                      "education": [0, 2, 2, 4]})
+    >>> ds = Dataset("x", data, "y", "trained", [])
+    >>> participation(ds, "course").to_dict("records")[0]
+    {'course': 'computing', 'trained': 1, 'share_of_trainees': 0.3333333333333333, 'completed': 1, 'completion_rate': 1.0}
+    >>> participation(ds, "sex")[["sex", "eligible_persons", "trained", "training_rate"]].to_dict("list")
+    {'sex': ['men', 'women'], 'eligible_persons': [1, 3], 'trained': [1, 2], 'training_rate': [1.0, 0.6666666666666666]}
+    >>> participation(ds, "education")["education"].tolist()
+    ['illiterate', 'junior_secondary', 'tertiary']
+    """
     data = dataset.data
+    if by == "sex" and "female" in data:
+        data = data.assign(sex=data["female"].map(SEXES))
     if by not in data:
         raise EstimationError(f"no column {by!r} in dataset {dataset.name!r}")
     if by == "course":
-        data = data.assign(course=data["course"].fillna("").replace("", "untrained"))
+        trainees = data.loc[data["trained"].astype(bool)]
+        out = (
+            trainees.groupby("course", observed=True)
+            .agg(trained=("person_id", "size"), completed=("completed", "sum"))
+            .reset_index()
+        )
+        out.insert(2, "share_of_trainees", out["trained"] / out["trained"].sum())
+        out["completion_rate"] = out["completed"] / out["trained"]
+        return out
     grouped = data.groupby(by, observed=True)
     out = grouped.agg(
-        eligible=("person_id", "size"),
+        eligible_persons=("person_id", "size"),
         trained=("trained", "sum"),
         completed=("completed", "sum"),
     ).reset_index()
-    out["training_rate"] = out["trained"] / out["eligible"]
+    out.insert(3, "training_rate", out["trained"] / out["eligible_persons"])
     out["completion_rate"] = out["completed"] / out["trained"].where(out["trained"] > 0)
+    if by == "education":
+        out["education"] = [EDUCATION_LEVELS[int(level)] for level in out["education"]]
     return out
 
 
@@ -402,28 +439,36 @@ class Training(Evaluation):
         ds = self.dataset
         places = self.township_names()
         named = Dataset(**{**ds.__dict__, "data": ds.data.assign(township=ds.data["township_id"].map(places))})
-        for by in ("course", "township", "female", "education"):
+        for by in ("course", "township", "sex", "education"):
             s.table(f"participation_{by}", participation(named, by), show=by == "course")
         s.table("outcomes_by_course", outcomes_by_course(ds))
         s.table("households_with_work", households_with_work(ds))
         if self.lacks("programs", "published"):
             return s
         programs = self.county["programs"]
+        workshops = programs.loc[programs["program"] == "workshop_job"]
+        # the report counts workshops (6), not their workers: workshops beside workshops, and the workers
+        # the registry holds with no published figure beside them
         jobs = pd.DataFrame(
             [
                 {
-                    "measure": "workshop_job",
-                    "registry_value": int((programs["program"] == "workshop_job").sum()),
+                    "measure": "workshops",
+                    "registry_value": int(workshops["detail_zh"].nunique()),
                     "ledger_value": published.figure("emp_workshops", self.data_dir),
                 },
                 {
-                    "measure": "private_firm_job",
+                    "measure": "workshop_workers",
+                    "registry_value": len(workshops),
+                    "ledger_value": np.nan,
+                },
+                {
+                    "measure": "private_firm_jobs",
                     "registry_value": int((programs["program"] == "private_firm_job").sum()),
                     "ledger_value": published.figure("emp_private_jobs", self.data_dir),
                 },
             ]
         )
-        s.table("jobs", jobs)  # workshops: the ledger counts workshops (6), the registry their workers
+        s.table("jobs", jobs)
         return s
 
     @cached_property
@@ -483,6 +528,7 @@ class Training(Evaluation):
         }
         for row in self._effects.itertuples():
             metrics[f"effect_{row.method}"] = round(float(row.estimate), 4)
+            metrics.update(effect_interval(row))
             metrics[f"effect_{row.method}_truth_in_ci"] = int(row.truth_in_ci)
         diag = self._diagnostics
         metrics["max_abs_smd_ipw"] = round(float(diag.balance["smd_ipw"].abs().max()), 6)

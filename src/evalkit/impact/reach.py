@@ -38,7 +38,13 @@ def take_up(eligible: pd.DataFrame, borrowers: object, by: str | list[str] | Non
 
 
 def repayment(loans: pd.DataFrame, *, by: str | None = "model", status: str = "status_2019") -> pd.DataFrame:
-    """Loans and amounts by repayment status, and the outstanding amount at risk (overdue or default)."""
+    """Loans and amounts by repayment status: the share of loans in each status, the share still
+    outstanding (not repaid) and the share overdue or in default, and the outstanding amount at risk
+    (overdue or in default, over the amount not repaid).
+
+    The amount at risk is a share of what is still outstanding: for a group of loans that have all fallen due
+    (a matured cohort), nothing is current, so it is 1 however few loans are unpaid; compare such groups by
+    ``overdue_or_default_share`` (of all their loans) instead."""
     unknown = sorted(set(loans[status]) - set(STATUSES))
     if unknown:
         raise ValueError(f"unknown repayment status {', '.join(unknown)}; expected {', '.join(STATUSES)}")
@@ -53,6 +59,8 @@ def repayment(loans: pd.DataFrame, *, by: str | None = "model", status: str = "s
     out["amount_yuan"] = amounts.sum(axis=1)
     for s in STATUSES:
         out[f"{s}_share"] = counts[s] / out["loans"]
+    out["outstanding_share"] = counts[["current", "overdue", "default"]].sum(axis=1) / out["loans"]
+    out["overdue_or_default_share"] = (counts["overdue"] + counts["default"]) / out["loans"]
     outstanding = amounts[["current", "overdue", "default"]].sum(axis=1)
     out["at_risk_share"] = (amounts["overdue"] + amounts["default"]) / outstanding.where(outstanding > 0)
     out = out.reset_index()

@@ -231,15 +231,19 @@ def survival_figure(km: pd.DataFrame, *, lang: str = "en", group_labels: dict[st
 
 
 def bunching_figure(bins: pd.DataFrame, *, cutoff: float = 1.0, lang: str = "en") -> Figure:
-    """Counts of income / line by bin with the polynomial counterfactual; the window is shaded."""
+    """Counts of income / line by bin with the polynomial counterfactual; the window is shaded.
+
+    Where the counterfactual is missing (below the line when :func:`evalkit.indicators.bunching` was told the
+    distribution is empty there by rule, ``truncated_below=True``) no line is drawn: the curve has a gap, it is
+    not joined across or drawn as zero.
+    """
     setup(lang)
     fig, ax = plt.subplots(figsize=(7, 3.8))
     width = float(np.diff(bins["bin_left"]).min()) if len(bins) > 1 else 0.02
     colours = np.where(bins["in_window"], "#C44E52", "#4C72B0")
     ax.bar(bins["bin_left"], bins["count"], width=width, align="edge", color=colours, alpha=0.8)
-    ax.plot(
-        bins["bin_left"] + width / 2, bins["counterfactual"], color="0.2", lw=1.2, label=label("counterfactual", lang)
-    )
+    counterfactual = pd.to_numeric(bins["counterfactual"], errors="coerce").to_numpy(dtype=float)
+    ax.plot(bins["bin_left"] + width / 2, counterfactual, color="0.2", lw=1.2, label=label("counterfactual", lang))
     ax.axvline(cutoff, ls="--", color="0.3", lw=1)
     ax.set(xlabel=label("income_ratio", lang), ylabel=label("households", lang), title=label("title_bunching", lang))
     ax.legend()

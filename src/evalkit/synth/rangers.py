@@ -1,6 +1,8 @@
 """Ecological forest rangers (生态护林员): who is hired, and what the job adds to income.
 
-Rangers are hired from 2016 among poor households with a working-age member,
+Rangers are hired in the years ``SynthParams.ranger_years`` (2019 by default: the report
+gives its 273 rangers at its 2019 date with no hiring year, and the registry's exits to
+2018 then do not depend on them) among poor households with a working-age member,
 more often where the head has little schooling and less often with a
 disability (households registered for illness are not eligible): selection on observed characteristics that also shape
 income growth. Each ranger is paid at least the published 3,000 yuan a year;
