@@ -81,7 +81,7 @@ def test_p_values_print_as_papers_print_them() -> None:
     s = Section()
     s.show(pd.DataFrame({"term": ["loan", "age"], "estimate": [437.6, 1.5], "p_value": [1.161764e-92, 0.04321]}))
     cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
-    assert cells == ["loan", "437.6", "&lt;0.001", "age", "1.5", "0.043"]
+    assert cells == ["loan", "437.6", "&lt;0.001", "Age", "1.5", "0.043"]  # a term with a label shows it
 
 
 def test_a_figure_is_shown_once_with_its_titles_as_alternative_text(monkeypatch) -> None:
@@ -118,3 +118,25 @@ def test_shares_print_as_percentages_and_only_when_every_value_is_a_share() -> N
     )
     cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
     assert cells == ["43.5%", "0.97", "0.5", "0.42%", "0.5", "1.7"]
+
+
+def test_whole_numbers_have_thousands_separators_but_years_and_codes_do_not() -> None:
+    from evalkit.report.sections import Section
+
+    s = Section()
+    s.show(
+        pd.DataFrame(
+            {"households": [3601, 47], "first_year": [2014, 2016], "village_id": [1001, 2], "exit_year": [2017.0, None]}
+        )
+    )
+    cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
+    assert cells == ["3,601", "2014", "1001", "2017", "47", "2016", "2", "–"]
+
+
+def test_codes_with_a_label_show_as_their_label() -> None:
+    from evalkit.report.sections import Section
+
+    for lang, words in (("en", ["Self-development", "not a code"]), ("zh", ["贫困户自我发展", "not a code"])):
+        s = Section(lang=lang)
+        s.show(pd.DataFrame({"model": ["self_development", "not a code"]}))
+        assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == words

@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from evalkit.labels import check_lang, translate_columns
+from evalkit.labels import check_lang, has_label, label, translate_columns
 
 __all__ = ["Section", "format_number", "format_p", "format_share", "table_html", "figure_alt", "LONG_TABLE_ROWS"]
 
@@ -76,6 +76,9 @@ def format_share(value: float) -> str:
 
 #: Column names that hold shares between 0 and 1 (shown by :func:`format_share` when every value is one).
 _SHARE_COLUMN = re.compile(r"(^|_)(rate|share|coverage|take_up|proportion)(_|$)")
+
+#: Whole-number columns that are not quantities (years, codes, ids): shown without thousands separators.
+_NOT_A_COUNT = re.compile(r"year|(^|_)(id|code|rank|level|order)$")
 
 #: Column names that hold p-values (shown by :func:`format_p`).
 _P_COLUMN = re.compile(r"(^|_)(p|p_value|pvalue|p_val)$|^p_value")
@@ -226,13 +229,27 @@ class Section:
         return "\n".join(parts)
 
     def _table(self, frame: pd.DataFrame) -> str:
-        """One table: p-values as papers print them, shares as percentages; a long one as its first rows
-        with a switch to all."""
+        """One table: codes that have a label as their label, counts with thousands separators, p-values as
+        papers print them, shares as percentages; a long one as its first rows with a switch to all."""
         shown = frame.copy()
         for column in shown.columns:
+            if shown[column].dtype == object or pd.api.types.is_string_dtype(
+                shown[column]
+            ):  # a code with a label (a measure, a model) shown as its label
+                shown[column] = [label(v, self.lang) if has_label(v) else v for v in shown[column]]
+                continue
+            if (
+                isinstance(column, str)
+                and pd.api.types.is_integer_dtype(shown[column])
+                and not _NOT_A_COUNT.search(column)
+            ):  # counts and yuan with thousands separators; years and codes as they are
+                shown[column] = [EMPTY if v is pd.NA else f"{v:,}" for v in shown[column]]
+                continue
             if not (isinstance(column, str) and pd.api.types.is_float_dtype(shown[column])):
                 continue
-            if _P_COLUMN.search(column):
+            if _NOT_A_COUNT.search(column) and shown[column].dropna().mod(1).eq(0).all():  # a year read as float
+                shown[column] = [EMPTY if v != v else f"{v:.0f}" for v in shown[column]]
+            elif _P_COLUMN.search(column):
                 shown[column] = [format_p(v) for v in shown[column]]
             elif _SHARE_COLUMN.search(column) and "pct" not in column and shown[column].dropna().between(0, 1).all():
                 shown[column] = [format_share(v) for v in shown[column]]
