@@ -81,7 +81,7 @@ def test_p_values_print_as_papers_print_them() -> None:
     s = Section()
     s.show(pd.DataFrame({"term": ["loan", "age"], "estimate": [437.6, 1.5], "p_value": [1.161764e-92, 0.04321]}))
     cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
-    assert cells == ["loan", "437.6", "&lt;0.001", "Age", "1.5", "0.043"]  # a term with a label shows it
+    assert cells == ["loan", "437.6", "&lt;0.001", "age", "1.5", "0.043"]  # not every term has a label: as written
 
 
 def test_a_figure_is_shown_once_with_its_titles_as_alternative_text(monkeypatch) -> None:
@@ -131,12 +131,22 @@ def test_whole_numbers_have_thousands_separators_but_years_and_codes_do_not() ->
     )
     cells = re.findall(r"<td>([^<]*)</td>", s._repr_html_())
     assert cells == ["3,601", "2014", "1001", "2017", "47", "2016", "2", "–"]
+    s = Section()
+    s.show(
+        pd.DataFrame({"due_by": [2019], "counted_to": [2018], "registry_by_year": [3601], "borrowers_in_year": [1568]})
+    )
+    assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == ["2019", "2018", "3,601", "1,568"]
 
 
-def test_codes_with_a_label_show_as_their_label() -> None:
+def test_a_column_of_codes_shows_their_labels_and_other_text_stays_as_written() -> None:
+    """Only a column whose every value is a code with a label is translated: a sheet an office named
+    "villages" beside "sheet-2" stays as it was written."""
     from evalkit.report.sections import Section
 
-    for lang, words in (("en", ["Self-development", "not a code"]), ("zh", ["贫困户自我发展", "not a code"])):
+    for lang, words in (("en", ["Self-development", "Partnership"]), ("zh", ["贫困户自我发展", "贫困户用合伙发展"])):
         s = Section(lang=lang)
-        s.show(pd.DataFrame({"model": ["self_development", "not a code"]}))
+        s.show(pd.DataFrame({"model": ["self_development", "partnership"]}))
         assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == words
+    s = Section(lang="zh")
+    s.show(pd.DataFrame({"sheet": ["villages", "sheet-2"]}))
+    assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == ["villages", "sheet-2"]

@@ -14,8 +14,15 @@ import nbformat
 import pytest
 
 
-def _cli(evalkit_cli: list[str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*evalkit_cli, *args], capture_output=True, text=True, timeout=900, check=False)
+def _cli(evalkit_cli: list[str], *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*evalkit_cli, *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _notebook(
@@ -258,3 +265,35 @@ def test_outputs_over_inputs_or_foreign_files_are_refused(tmp_path, run_cli, rep
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
     done = run_cli("run", "--only", "00_data_quality", "-p", f"clean_dir={tmp_path / 'nowhere'}")
     assert done.returncode == 2 and "not a folder written by `evalkit clean`" in done.stderr
+
+
+def test_a_browser_that_cannot_print_skips_the_pdf_unless_it_was_asked_for(tmp_path, evalkit_cli) -> None:
+    """``--pdf auto``: the reports are the run; a browser that fails leaves no PDF, a warning and the reason
+    in the manifest, exit 0. ``--pdf yes``: the run fails (exit 1) and says it was the PDF."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _notebook(
+        folder / "01_incidence_trends.ipynb", "from evalkit import report\nreport.write_metrics(out_dir, {'year': 1})"
+    )
+    env = {"EVALKIT_CHROMIUM": "/bin/false"}
+    done = _cli(evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(tmp_path / "auto"), env=env)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and manifest["pdf"]["status"] == "skipped"
+    assert manifest["pdf"]["reason"].startswith("printing failed: ") and "no PDF of the year's report" in done.stderr
+    assert not list((tmp_path / "auto").glob("*.pdf*")) and ".pdf" not in (tmp_path / "auto" / "index.html").read_text()
+    assert (tmp_path / "auto" / "index.html").read_text().count('id="evalkit-page-style"') == 1
+    done = _cli(
+        evalkit_cli,
+        "run",
+        "-q",
+        "--notebooks-dir",
+        str(folder),
+        "--out",
+        str(tmp_path / "yes"),
+        "--pdf",
+        "yes",
+        env=env,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert "evalkit: the year's PDF could not be printed: " in done.stderr

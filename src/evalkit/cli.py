@@ -208,8 +208,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:  # for schedulers: nothing on success; on failure what failed and where, on stderr
         if result.ok:
             return 0
-        for nb in result.failed:
-            print(f"evalkit: {nb.describe_failure()}", file=sys.stderr)
+        for problem in _run_problems(result):
+            print(f"evalkit: {problem}", file=sys.stderr)
         print(f"evalkit: the failed run is kept in {result.out_dir}; the previous output is unchanged", file=sys.stderr)
         return 1
     if result.ok:
@@ -217,14 +217,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if result.pdf.get("status") == "ok":
             print(f"  the year's report as one PDF: {result.pdf['file']}")
     else:
-        print(f"evalkit: a notebook failed; the run is kept in {result.out_dir}, the previous output left as it was")
+        what = "a notebook failed" if result.failed else "the year's PDF could not be printed"
+        print(f"evalkit: {what}; the run is kept in {result.out_dir}, the previous output left as it was")
     for nb in result.notebooks:
         print(f"  {nb.name}: {nb.record.get('status')} ({nb.record.get('wall_seconds', 0):.1f} s)")
     if not result.ok:
-        for nb in result.failed:
-            print(f"evalkit: {nb.describe_failure()}", file=sys.stderr)
+        for problem in _run_problems(result):
+            print(f"evalkit: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _run_problems(result) -> list[str]:  # noqa: ANN001  (a RunResult)
+    """What made a run fail: each failed notebook, and the PDF when it was asked for and not printed."""
+    problems = [nb.describe_failure() for nb in result.failed]
+    if result.pdf.get("status") == "failed":
+        problems.append(f"the year's PDF could not be printed: {result.pdf.get('error')}")
+    return problems
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:

@@ -47,16 +47,19 @@ BROWSER_HINT = (
 PAGE_CSS = """.ek-long:has(details[open]) > .ek-head { display: none; }
 details > summary { cursor: pointer; color: #0969da; margin: 0.3em 0 0.8em; }
 @page { size: A4; margin: 14mm 12mm; }
+@supports selector(::details-content) {
+  @media print {
+    .ek-long > .ek-head, details > summary { display: none; }
+    details::details-content { content-visibility: visible; display: contents; }
+  }
+}
 @media print {
-  .ek-long > .ek-head { display: none; }
   body { font-size: 10pt; }
   .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-Cell, .jp-OutputArea { overflow: visible !important; }
   table { font-size: 7.5pt; width: auto !important; max-width: 100% !important; table-layout: auto; }
   th, td { overflow-wrap: break-word; word-break: normal; padding: 2px 4px !important; }
   tr, img, figure { break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; }
-  details::details-content { content-visibility: visible; display: contents; }
-  details > summary { display: none; }
 }
 """
 
@@ -144,9 +147,34 @@ def print_pdf(
             start = len(writer.pages)
             writer.append(PdfReader(single))
             writer.add_outline_item(title=name, page_number=start)
+        _relative_links(writer, {Path(page).resolve().parent for _, page in pages})
         writer.add_metadata({"/Title": title, "/Creator": "evalkit"})
         partial = pdf.with_name(pdf.name + ".part")
         with open(partial, "wb") as handle:
             writer.write(handle)
         partial.replace(pdf)
     return pdf
+
+
+def _relative_links(writer, folders: set[Path]) -> None:  # noqa: ANN001  (a pypdf PdfWriter)
+    """Chromium writes a link to a neighbouring page as an absolute ``file://`` address, which would put
+    the folder the run was written in (a user's name, a hidden staging folder) into the filed PDF: such a
+    link becomes relative to the pages' folder, and any other ``file://`` link is removed."""
+    from urllib.parse import unquote, urlparse
+
+    from pypdf.generic import ArrayObject, NameObject, TextStringObject
+
+    for page in writer.pages:
+        kept = []
+        for ref in page.get("/Annots", []) or []:
+            annotation = ref.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if uri.startswith("file:"):
+                target = Path(unquote(urlparse(uri).path))
+                if target.parent not in folders:
+                    continue  # a link out of the report: dropped
+                action.get_object()[NameObject("/URI")] = TextStringObject(target.name)
+            kept.append(ref)
+        if "/Annots" in page:
+            page[NameObject("/Annots")] = ArrayObject(kept)

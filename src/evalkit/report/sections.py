@@ -78,7 +78,9 @@ def format_share(value: float) -> str:
 _SHARE_COLUMN = re.compile(r"(^|_)(rate|share|coverage|take_up|proportion)(_|$)")
 
 #: Whole-number columns that are not quantities (years, codes, ids): shown without thousands separators.
-_NOT_A_COUNT = re.compile(r"year|(^|_)(id|code|rank|level|order)$")
+#: A year column is named ``year`` or ``…_year`` (not a count such as ``…_by_year``, ``…_in_year``,
+#: ``…_this_year``, ``…_per_year``), or says when (``due_by``, ``counted_to``).
+_NOT_A_COUNT = re.compile(r"^(year|due_by|counted_to)$|(?<!_by|_in|his|per)_year$|(^|_)(id|code|rank|level|order)$")
 
 #: Column names that hold p-values (shown by :func:`format_p`).
 _P_COLUMN = re.compile(r"(^|_)(p|p_value|pvalue|p_val)$|^p_value")
@@ -233,10 +235,10 @@ class Section:
         papers print them, shares as percentages; a long one as its first rows with a switch to all."""
         shown = frame.copy()
         for column in shown.columns:
-            if shown[column].dtype == object or pd.api.types.is_string_dtype(
-                shown[column]
-            ):  # a code with a label (a measure, a model) shown as its label
-                shown[column] = [label(v, self.lang) if has_label(v) else v for v in shown[column]]
+            if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+                values = shown[column].dropna()
+                if len(values) and all(has_label(v) for v in values):  # a column of codes: each as its label
+                    shown[column] = [label(v, self.lang) for v in shown[column]]
                 continue
             if (
                 isinstance(column, str)

@@ -20,6 +20,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import sys
@@ -533,12 +534,21 @@ def run(
             try:
                 printing.print_pdf(pages, staging / pdf_file, browser=browser, title=yearpage.title(year, lang))
                 manifest["pdf"] = {"status": "ok", "file": pdf_file}
-            except BrowserError as exc:
-                log.error("the year's PDF could not be printed: %s", exc)
-                manifest["pdf"] = {"status": "failed", "error": _scrub_paths(str(exc), places)}
-                ok = False
-                manifest["status"] = "failed"
+            except Exception as exc:  # noqa: BLE001  (the browser, pypdf or the disk: never loses the reports)
+                error = _scrub_paths(
+                    f"{type(exc).__name__}: {exc}" if not isinstance(exc, BrowserError) else str(exc), places
+                )
+                for leftover in staging.glob("*.pdf*"):
+                    leftover.unlink()
                 landing(None)
+                if pdf == "yes":  # asked for: the run fails (its reports kept beside the previous output)
+                    log.error("the year's PDF could not be printed: %s", error)
+                    manifest["pdf"] = {"status": "failed", "error": error}
+                    ok = False
+                    manifest["status"] = "failed"
+                else:  # --pdf auto: the reports are the run; the PDF is said to be missing, and why
+                    log.warning("no PDF of the year's report: it could not be printed: %s", error)
+                    manifest["pdf"] = {"status": "skipped", "reason": f"printing failed: {error}"}
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         manifest["files"] = sorted([*files, _MANIFEST])
         write_manifest(staging / _MANIFEST, manifest)
@@ -559,6 +569,10 @@ def run(
     )
 
 
+#: The id of the style block :func:`_finish_pages` gives each page (replaced, never added twice).
+_PAGE_STYLE = "evalkit-page-style"
+
+
 def _finish_pages(pages: list[Path]) -> None:
     """Give every page its print style, and embed the CJK characters the ``pages`` use, cut from evalkit's
     font, into each page that has any, so that Chinese renders on a machine without a CJK font and each page
@@ -567,7 +581,10 @@ def _finish_pages(pages: list[Path]) -> None:
     font = web_font_css("".join(texts.values()))
     for page, text in texts.items():
         css = printing.PAGE_CSS + (font if cjk_characters(text) else "")
-        page.write_text(text.replace("</head>", f"<style>\n{css}</style>\n</head>", 1), encoding="utf-8")
+        block = f'<style id="{_PAGE_STYLE}">\n{css}</style>\n'
+        earlier = re.compile(rf'<style id="{_PAGE_STYLE}">.*?</style>\n', flags=re.S)  # a carried-over page's
+        text = earlier.sub("", text)
+        page.write_text(text.replace("</head>", f"{block}</head>", 1), encoding="utf-8")
 
 
 def _earlier_years(
