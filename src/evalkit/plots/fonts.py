@@ -81,7 +81,8 @@ def font_rc(lang: str) -> dict[str, object]:
     """Matplotlib rc settings for labels in ``lang`` ('en' or 'zh').
 
     For Chinese the CJK family comes first with DejaVu Sans as per-glyph
-    fallback, and the ASCII hyphen is used for minus signs.
+    fallback, and the ASCII hyphen is used for minus signs; for English DejaVu Sans
+    comes first with the CJK family as fallback.
     """
     if lang == "zh":
         family = register_cjk_font()
@@ -90,7 +91,11 @@ def font_rc(lang: str) -> dict[str, object]:
             "font.sans-serif": [family, _LATIN_FALLBACK],
             "axes.unicode_minus": False,
         }
-    return {"font.family": "sans-serif", "font.sans-serif": [_LATIN_FALLBACK], "axes.unicode_minus": True}
+    # English labels in DejaVu Sans, with the CJK font behind it for the Chinese words some English text
+    # quotes (a rule's 合计, a place's name): a glyph DejaVu lacks comes from it, never as a box. matplotlib
+    # falls back along a list of families given as font.family, not along the generic family's list.
+    fonts = [_LATIN_FALLBACK, register_cjk_font()]
+    return {"font.family": fonts, "font.sans-serif": fonts, "axes.unicode_minus": True}
 
 
 def missing_glyphs(text: str, family: str | None = None) -> list[str]:
