@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 import matplotlib
 
 from evalkit.plots.fonts import is_cjk
-from evalkit.report.printing import BROWSER_HINT, find_browser
+from evalkit.report.printing import BROWSER_HINT, CHROMIUM_FLAGS, find_browser
 
 #: Text a report must never show: Python's reprs and warnings, and what notebooks print.
 REPRS = (
@@ -95,7 +95,7 @@ class Browser:
         self._browser = self._driver.chromium.launch(
             executable_path=str(executable),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=[flag for flag in CHROMIUM_FLAGS if flag != "--headless"],  # Playwright adds its own
             env={**os.environ, **env},
         )
 

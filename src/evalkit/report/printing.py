@@ -24,6 +24,7 @@ from evalkit.errors import BrowserError
 __all__ = [
     "BROWSER_ENV",
     "BROWSER_HINT",
+    "CHROMIUM_FLAGS",
     "PAGE_CSS",
     "find_browser",
     "browser_command",
@@ -65,8 +66,9 @@ details > summary { cursor: pointer; color: #0969da; margin: 0.3em 0 0.8em; }
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
-#: Chromium flags for a quiet, offline, throw-away headless browser (as root in a container too).
-_FLAGS = (
+#: Chromium flags for a quiet, offline, throw-away headless browser (as root in a container too); the
+#: browser tests start Chromium with the same ones.
+CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -96,7 +98,7 @@ def find_browser() -> Path | None:
 
 def browser_command(browser: Path, profile: Path, *extra: str) -> list[str]:
     """The command line that starts ``browser`` headless with a fresh ``profile`` folder and ``extra`` flags."""
-    return [str(browser), *_FLAGS, f"--user-data-dir={profile}", *extra]
+    return [str(browser), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra]
 
 
 def pdf_name(year: int, lang: str) -> str:

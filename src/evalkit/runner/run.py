@@ -424,7 +424,7 @@ def run(
                 )
                 for nb in planned
             }
-            by_future = {future: nb for nb in planned for future in [futures[nb.name]]}
+            by_future = {futures[nb.name]: nb for nb in planned}
             pending = set(by_future)
             while pending:  # as each notebook enters a section or ends, say so
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
