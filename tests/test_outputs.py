@@ -147,6 +147,9 @@ def test_a_column_of_codes_shows_their_labels_and_other_text_stays_as_written() 
         s = Section(lang=lang)
         s.show(pd.DataFrame({"model": ["self_development", "partnership"]}))
         assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == words
+    s = Section(lang="en")  # a year the ledger has no figure for (an office's package adds 2019) stays empty
+    s.show(pd.DataFrame({"source": ["published", None, "derived"]}))
+    assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == ["published", "–", "derived from published exits"]
     s = Section(lang="zh")
     s.show(pd.DataFrame({"sheet": ["villages", "sheet-2"]}))
     assert re.findall(r"<td>([^<]*)</td>", s._repr_html_()) == ["villages", "sheet-2"]

@@ -238,7 +238,7 @@ class Section:
             if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
                 values = shown[column].dropna()
                 if len(values) and all(has_label(v) for v in values):  # a column of codes: each as its label
-                    shown[column] = [label(v, self.lang) for v in shown[column]]
+                    shown[column] = [EMPTY if pd.isna(v) else label(v, self.lang) for v in shown[column]]
                 continue
             if (
                 isinstance(column, str)
