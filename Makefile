@@ -12,7 +12,7 @@ DATA ?=
 ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: setup spark browser evaluate test test-fast bench lab lint docs clean-venv
+.PHONY: setup spark browser reference-r evaluate test test-fast bench lab lint docs clean-venv
 
 setup: $(STAMP)
 
@@ -47,13 +47,28 @@ browser:
 	    || echo "evalkit: could not install chromium (run \`sudo apt-get install chromium\`); no PDF until then"; \
 	fi
 
+## Install R with Debian's laeken and survey packages when laeken is missing: the tests read laeken's own
+## EU-SILC example data through it and check evalkit's indicators against laeken's and convey's published
+## numbers on those data. Needs root or password-less sudo; otherwise it says so and those tests are skipped.
+reference-r:
+	@if command -v Rscript >/dev/null 2>&1 && Rscript -e 'quit(status = !requireNamespace("laeken", quietly = TRUE))' >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "evalkit: R's laeken not found and no apt-get to install it; the EU-SILC reference tests will be skipped"; \
+	else \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	    echo "evalkit: installing R and its laeken package for the reference tests (first run only)"; \
+	    { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	        --no-install-recommends r-base-core r-cran-laeken r-cran-survey; } \
+	    || echo "evalkit: could not install R's laeken (run \`sudo apt-get install r-cran-laeken\`)"; \
+	fi
+
 ## Run the annual evaluation on the embedded data into outputs/<year>/ (YEAR=2017 DATA=PKG ARGS="--lang zh" to vary).
 evaluate: $(STAMP) browser
 	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(if $(DATA),--data $(DATA)) $(ARGS)
 
 ## Run the whole test suite (unit tests, doctests, the docs build, one shared annual run, the notebooks),
 ## in one process per core, one test module at a time (so the module of the shared annual run runs it once).
-test: $(STAMP) browser
+test: $(STAMP) browser reference-r
 	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 ## The fast tier for the edit-test loop: every test not marked slow.

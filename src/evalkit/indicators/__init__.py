@@ -1,9 +1,13 @@
 """Poverty and inequality indicators with honest uncertainty, decompositions and poverty dynamics.
 
 Every indicator returns an :class:`Estimate` (``estimate``, ``std_error``, ``conf_int(level)``,
-``to_frame()``, ``summary()``). Survey designs are given as ``weights``, ``strata`` and ``clusters``;
-standard errors are linearized (influence values, the with-replacement first-stage formula) or come from
-a vectorized Rao–Wu cluster bootstrap.
+``to_frame()``, ``summary()``). Survey designs are given as ``weights``, ``strata`` and ``clusters``, or
+whole as a :class:`Design` (with a finite-population correction or published replicate weights);
+standard errors are linearized (influence values, the with-replacement first-stage formula), come from
+a vectorized Rao–Wu cluster bootstrap, or from the design's replicate weights. ``domain=`` (a boolean
+mask) gives any indicator for a subpopulation with the full design's variance. Poverty lines may be
+estimated from the same sample (:func:`relative_line`, :func:`arpt`, :func:`arpr`), and their estimation
+then enters the standard errors.
 
 The Gini's influence value for an observation with income x is
 ``(2/mu) [x F(x) + A(x)] - (G + 1)(1 + x/mu)``, divided by the population size, where ``F`` is the
@@ -17,9 +21,20 @@ The Gini's influence value for an observation with income x is
 """
 
 from evalkit.indicators.concentration import concentration_curve, concentration_index
-from evalkit.indicators.core import SE_METHODS, atkinson, fgt, gini, mean_income, sen, sst, theil, watts
+from evalkit.indicators.core import (
+    SE_METHODS,
+    atkinson,
+    fgt,
+    generalized_entropy,
+    gini,
+    mean_income,
+    sen,
+    sst,
+    theil,
+    watts,
+)
 from evalkit.indicators.decompose import fgt_by_group, fgt_change, fgt_table, growth_redistribution, lorenz
-from evalkit.indicators.design import Design
+from evalkit.indicators.design import REPLICATE_TYPES, Design
 from evalkit.indicators.dynamics import (
     Bunching,
     bunching,
@@ -34,12 +49,28 @@ from evalkit.indicators.dynamics import (
     transitions,
 )
 from evalkit.indicators.multidim import GUARANTEES, AFResult, alkire_foster
+from evalkit.indicators.quantiles import RelativeLine, median, quantile, relative_line
+from evalkit.indicators.relative import arpr, arpt, poor_median, qsr, rmpg
 from evalkit.indicators.results import Estimate
+from evalkit.indicators.scales import SCALES, equivalize
 
 __all__ = [
     "Estimate",
     "Design",
+    "REPLICATE_TYPES",
     "SE_METHODS",
+    "quantile",
+    "median",
+    "relative_line",
+    "RelativeLine",
+    "arpt",
+    "arpr",
+    "poor_median",
+    "rmpg",
+    "qsr",
+    "generalized_entropy",
+    "equivalize",
+    "SCALES",
     "fgt",
     "watts",
     "sen",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.indicators.core import _prepare, _unit_estimate
+from evalkit.indicators.estimation import prepare, unit_estimate
 from evalkit.indicators.results import Estimate
 
 __all__ = ["concentration_index", "concentration_curve"]
@@ -43,7 +43,7 @@ def concentration_index(
     seed: int = 0,
 ) -> Estimate:
     """Concentration index of ``amount`` (loans, 0 for non-borrowers) over households ranked by ``income``."""
-    y, design = _prepare(income, weights, strata, clusters)
+    y, design = prepare(income, weights, strata, clusters)
     x = np.asarray(amount, dtype=float)
     if x.shape != y.shape or np.any(x < 0) or x.sum() <= 0:
         raise ValueError("amount must be non-negative, one value per household, with some loans")
@@ -53,7 +53,7 @@ def concentration_index(
     def statistic(_ys: np.ndarray, w: np.ndarray) -> np.ndarray:
         return _concentration_rows(_ys, w, xs)
 
-    return _unit_estimate("concentration_index", y, design, statistic, None, se, reps, seed, {})
+    return unit_estimate("concentration_index", y, design, statistic, None, se, reps, seed, {})
 
 
 def concentration_curve(income: object, amount: object, weights: object = None, points: int = 20) -> pd.DataFrame:

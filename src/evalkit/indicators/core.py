@@ -27,84 +27,92 @@ from collections.abc import Callable
 import numpy as np
 
 from evalkit.indicators.design import Design
+from evalkit.indicators.estimation import (
+    SE_METHODS,
+    check_se,
+    domain_mask,
+    prepare,
+    ratio_estimate,
+    replicate_weights,
+    unit_estimate,
+)
+from evalkit.indicators.quantiles import RelativeLine, density
 from evalkit.indicators.results import Estimate
 
-__all__ = ["fgt", "watts", "sen", "sst", "gini", "theil", "atkinson", "mean_income", "SE_METHODS"]
+__all__ = [
+    "fgt",
+    "watts",
+    "sen",
+    "sst",
+    "gini",
+    "theil",
+    "atkinson",
+    "generalized_entropy",
+    "mean_income",
+    "SE_METHODS",
+]
 
-#: Ways to obtain an indicator's standard error (the ``se`` argument).
-SE_METHODS = ("auto", "linearized", "bootstrap", "none")
-_CHUNK = 100  # bootstrap replicates evaluated at once for unit-level indicators (bounds memory)
-
-
-def _prepare(income: object, weights: object, strata: object, clusters: object) -> tuple[np.ndarray, Design]:
-    y = np.asarray(income, dtype=float).ravel()
-    if y.size == 0:
-        raise ValueError("no observations")
-    if np.any(~np.isfinite(y)):
-        raise ValueError(
-            f"income has {int((~np.isfinite(y)).sum())} missing or infinite values; drop or impute them first"
-        )
-    design = Design.of(y.size, weights=weights, strata=strata, clusters=clusters)
-    if design.weights.sum() <= 0:
-        raise ValueError("weights sum to zero")
-    return y, design
+_CHUNK = 100  # bootstrap replicates of a relative line evaluated at once (bounds memory)
 
 
 def _line(line: object, n: int) -> np.ndarray:
+    if isinstance(line, RelativeLine):
+        raise TypeError("this indicator takes a fixed line; estimate the relative line first (line.value(income))")
     z = np.broadcast_to(np.asarray(line, dtype=float), (n,)).copy()
     if np.any(~np.isfinite(z)) or np.any(z <= 0):
         raise ValueError("poverty lines must be positive numbers")
     return z
 
 
-def _check_se(se: str) -> None:
-    if se not in SE_METHODS:
-        raise ValueError(f"se must be one of {', '.join(SE_METHODS)}; got {se!r}")
-
-
-def _ratio_estimate(
-    name: str, u: np.ndarray, design: Design, se: str, reps: int, seed: int, details: dict[str, object]
-) -> Estimate:
-    """Estimate of sum(w u) / sum(w) with its standard error (mean of ``u``)."""
-    w = design.weights
-    total_w = w.sum()
-    value = float(w @ u / total_w)
-    method, std = "none", float("nan")
-    if se in ("auto", "linearized"):
-        method, std = "linearized", float(np.sqrt(design.variance((u - value) / total_w)))
-    elif se == "bootstrap":
-        factors = design.replicate_factors(reps, seed)
-        num, den = factors @ design.cluster_totals(u), factors @ design.cluster_totals(np.ones_like(u))
-        method, std = "bootstrap", float(np.std(num / den, ddof=1))
-    return Estimate.on(design, name, value, std, method, details)
-
-
-def _unit_estimate(
+def _relative(
     name: str,
     y: np.ndarray,
     design: Design,
-    statistic: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    influence: Callable[[np.ndarray, np.ndarray, float], np.ndarray] | None,
+    line: RelativeLine,
+    terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    slope: Callable[[np.ndarray, float], np.ndarray],
+    jump: float,
     se: str,
     reps: int,
     seed: int,
     details: dict[str, object],
+    domain: np.ndarray | None,
 ) -> Estimate:
-    """An indicator computed from sorted incomes and a weight matrix (rows = replicates)."""
-    order = np.argsort(y, kind="stable")
-    ys, ws = y[order], design.weights[order]
-    value = float(statistic(ys, ws[None, :])[0])
+    """A poverty index whose line is estimated from the whole sample, over a domain.
+
+    Its influence value is ``1[d] (u - P) / N_d + (mean over d of du/dt + jump f_d(t)) z_t``, with ``u`` the
+    index's terms, ``z_t`` the line's influence values, ``f_d`` the domain's income density at the line and
+    ``jump`` the terms' jump at the line (1 for the headcount, 0 for indices continuous there).
+    """
+    w = design.weights
+    inside = np.ones(y.size, dtype=bool) if domain is None else domain
+    t = line.value(y, w)
+    u = terms(y, np.full(y.size, t))
+    w_d = w * inside
+    n_d = w_d.sum()
+    value = float(w_d @ u / n_d)
+    details = {**details, "line": t, "line_rule": line.describe()}
     method, std = "none", float("nan")
-    if se == "linearized" and influence is None:
-        raise ValueError(f"{name} has no linearized standard error here; use se='bootstrap' or 'auto'")
-    if se in ("auto", "linearized") and influence is not None:
-        z = np.empty_like(y)
-        z[order] = influence(ys, ws, value)
+    if se in ("auto", "linearized"):
+        a = w_d @ slope(y, t) / n_d
+        if jump:
+            a += jump * density(y[inside], w[inside], t)
+        z = inside * (u - value) / n_d + a * line.influence(y, w)
         method, std = "linearized", float(np.sqrt(design.variance(z)))
-    elif se in ("auto", "bootstrap"):
-        factors = design.replicate_factors(reps, seed)[:, design.clusters[order]]
-        values = np.concatenate([statistic(ys, factors[i : i + _CHUNK] * ws[None, :]) for i in range(0, reps, _CHUNK)])
-        method, std = "bootstrap", float(np.std(values, ddof=1))
+    elif se in ("bootstrap", "replicate"):
+        order = np.argsort(y, kind="stable")
+        rows = replicate_weights(design, se, reps, seed)
+        values = []
+        for i in range(0, rows.shape[0], _CHUNK):
+            chunk = rows[i : i + _CHUNK]
+            lines = line.values(y[order], chunk[:, order])
+            terms_r = terms(y[None, :], lines[:, None])
+            values.append(((chunk * inside) * terms_r).sum(axis=1) / (chunk * inside).sum(axis=1))
+        all_values = np.concatenate(values)
+        if se == "replicate":
+            method, std = "replicate", float(np.sqrt(design.replicate_variance(all_values, value)))
+        else:
+            method, std = "bootstrap", float(np.std(all_values, ddof=1))
     return Estimate.on(design, name, value, std, method, details)
 
 
@@ -119,6 +127,8 @@ def fgt(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
@@ -126,17 +136,52 @@ def fgt(
     """Foster–Greer–Thorbecke index: mean of ((z - y) / z)^order over the poor (y < z), zero for the rest.
 
     ``order`` is the FGT parameter (α in the literature): 0 gives the headcount ratio, 1 the poverty gap,
-    2 the squared gap. ``line`` is one value or one
-    per observation (lines by year or province).
+    2 the squared gap. ``line`` is one value, one per observation (lines by year or province), or a
+    :class:`~evalkit.indicators.RelativeLine` estimated from the same incomes, whose estimation then
+    enters the standard error. ``domain`` (a boolean mask) gives the index of a subpopulation (its size
+    estimated too) with the full design's variance; a relative line is the whole sample's.
+
+    A person exactly on the line is not poor here (``y < z``); R's convey counts them (``y <= z``), laeken
+    does not. The two differ only when an income equals the line.
+
+    Examples
+    --------
+    >>> e = fgt([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], RelativeLine(0.6))  # line 0.6 x 5 = 3: two are below
+    >>> e.estimate, e.details["line"]
+    (0.2, 3.0)
     """
-    _check_se(se)
     if order < 0:
         raise ValueError(f"order must be >= 0, got {order}")
-    y, design = _prepare(income, weights, strata, clusters)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(order, f"fgt_{order:g}")
+    if isinstance(line, RelativeLine):
+
+        def slope(y: np.ndarray, t: float) -> np.ndarray:  # d/dt of ((t - y) / t)^order over the poor
+            if order == 0:
+                return np.zeros_like(y)
+            poor = y < t
+            return np.where(poor, order * np.where(poor, (t - y) / t, 0.0) ** (order - 1) * y / t**2, 0.0)
+
+        jump = 1.0 if order == 0 else 0.0
+        return _relative(
+            name,
+            y,
+            design,
+            line,
+            lambda y, t: fgt_terms(y, t, order),
+            slope,
+            jump,
+            se,
+            reps,
+            seed,
+            {"order": order},
+            mask,
+        )
     z = _line(line, y.size)
     u = fgt_terms(y, z, order)
-    name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(order, f"fgt_{order:g}")
-    return _ratio_estimate(name, u, design, se, reps, seed, {"order": order, "line": _show_line(z)})
+    return ratio_estimate(name, u, design, se, reps, seed, {"order": order, "line": _show_line(z)}, mask)
 
 
 def fgt_terms(y: np.ndarray, z: np.ndarray, order: float) -> np.ndarray:
@@ -156,13 +201,32 @@ def watts(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
-    """Watts index: mean of ln(z / y) over the poor. Undefined for poor incomes at or below zero (raises)."""
-    _check_se(se)
-    y, design = _prepare(income, weights, strata, clusters)
+    """Watts index: mean of ln(z / y) over the poor. Undefined for poor incomes at or below zero (raises).
+
+    ``line`` may be a :class:`~evalkit.indicators.RelativeLine` (see :func:`fgt`).
+    """
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    if isinstance(line, RelativeLine):
+        t = line.value(y, design.weights)
+        if np.any((y < t) & (y <= 0)):
+            raise ValueError("Watts index is undefined for incomes <= 0 below the line; use fgt")
+
+        def terms(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+            poor = y < t
+            return np.where(poor, np.log(np.where(poor, t / np.where(poor, y, 1.0), 1.0)), 0.0)
+
+        def slope(y: np.ndarray, t: float) -> np.ndarray:  # d/dt ln(t / y) = 1 / t over the poor
+            return (y < t) / t
+
+        return _relative("watts", y, design, line, terms, slope, 0.0, se, reps, seed, {}, mask)
     z = _line(line, y.size)
     poor = y < z
     if np.any(poor & (y <= 0)):
@@ -171,7 +235,7 @@ def watts(
             "use fgt, or bottom-code incomes explicitly"
         )
     u = np.where(poor, np.log(z / np.where(poor, y, 1.0)), 0.0)
-    return _ratio_estimate("watts", u, design, se, reps, seed, {"line": _show_line(z)})
+    return ratio_estimate("watts", u, design, se, reps, seed, {"line": _show_line(z)}, mask)
 
 
 def _gini_rows(ys: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -199,16 +263,19 @@ def gini(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
     """Gini coefficient: sum_ij w_i w_j |y_i - y_j| / (2 N^2 mean) (no small-sample correction)."""
-    _check_se(se)
-    y, design = _prepare(income, weights, strata, clusters)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
     if (design.weights @ y) <= 0:
         raise ValueError("the Gini coefficient needs a positive mean income")
-    return _unit_estimate("gini", y, design, _gini_rows, _gini_influence, se, reps, seed, {})
+    return unit_estimate("gini", y, design, _gini_rows, _gini_influence, se, reps, seed, {}, mask)
 
 
 def sen(
@@ -218,6 +285,8 @@ def sen(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
@@ -226,9 +295,10 @@ def sen(
 
     Standard errors by bootstrap (``se='auto'`` or ``'bootstrap'``).
     """
-    _check_se(se)
-    y, design = _prepare(income, weights, strata, clusters)
-    z = float(line)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    z = float(_line(line, 1)[0])
 
     def statistic(ys: np.ndarray, w: np.ndarray) -> np.ndarray:
         poor = ys < z
@@ -240,8 +310,8 @@ def sen(
             g_p = _gini_rows(ys[poor], wp[:, poor]) if poor.any() else np.zeros(w.shape[0])
             return np.where(n_p > 0, h * (i + (1 - i) * np.nan_to_num(g_p)), 0.0)
 
-    return _unit_estimate(
-        "sen", y, design, statistic, None, "bootstrap" if se == "auto" else se, reps, seed, {"line": z}
+    return unit_estimate(
+        "sen", y, design, statistic, None, "bootstrap" if se == "auto" else se, reps, seed, {"line": z}, mask
     )
 
 
@@ -252,6 +322,8 @@ def sst(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
@@ -260,9 +332,10 @@ def sst(
 
     Standard errors by bootstrap.
     """
-    _check_se(se)
-    y, design = _prepare(income, weights, strata, clusters)
-    z = float(line)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    z = float(_line(line, 1)[0])
     gaps = np.where(y < z, (z - y) / z, 0.0)
 
     def statistic(gs: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -271,8 +344,8 @@ def sst(
             g = _gini_rows(gs, w)
         return np.where(pg > 0, pg * (1 + np.nan_to_num(g)), 0.0)
 
-    return _unit_estimate(
-        "sst", gaps, design, statistic, None, "bootstrap" if se == "auto" else se, reps, seed, {"line": z}
+    return unit_estimate(
+        "sst", gaps, design, statistic, None, "bootstrap" if se == "auto" else se, reps, seed, {"line": z}, mask
     )
 
 
@@ -291,15 +364,18 @@ def theil(
     kind: str = "T",
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
     """Theil T (``kind='T'``: mean of (y/mu) ln(y/mu)) or Theil L (``'L'``, mean log deviation: mean of ln(mu/y))."""
-    _check_se(se)
     if kind not in ("T", "L"):
         raise ValueError("kind must be 'T' or 'L'")
-    y, design = _prepare(income, weights, strata, clusters)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
     _positive(y, "the Theil index")
 
     if kind == "T":
@@ -324,7 +400,7 @@ def theil(
             b = ws @ np.log(ys)
             return ys / total - 1 / n_w - np.log(ys) / n_w + b / n_w**2
 
-    return _unit_estimate(f"theil_{kind}", y, design, statistic, influence, se, reps, seed, {})
+    return unit_estimate(f"theil_{kind}", y, design, statistic, influence, se, reps, seed, {}, mask)
 
 
 def atkinson(
@@ -334,15 +410,18 @@ def atkinson(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
     """Atkinson index 1 - (equally distributed equivalent income) / mean, inequality aversion ``epsilon`` > 0."""
-    _check_se(se)
     if epsilon <= 0:
         raise ValueError("epsilon must be positive")
-    y, design = _prepare(income, weights, strata, clusters)
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
     _positive(y, "the Atkinson index")
     e = float(epsilon)
 
@@ -368,7 +447,72 @@ def atkinson(
             d_xi = xi / ((1 - e) * m) * (ys ** (1 - e) - m) / n_w
         return -(d_xi / mu - xi * (ys - mu) / n_w / mu**2)
 
-    return _unit_estimate("atkinson", y, design, statistic, influence, se, reps, seed, {"epsilon": e})
+    return unit_estimate("atkinson", y, design, statistic, influence, se, reps, seed, {"epsilon": e}, mask)
+
+
+def generalized_entropy(
+    income: object,
+    theta: float = 1.0,
+    weights: object = None,
+    *,
+    strata: object = None,
+    clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
+    se: str = "auto",
+    reps: int = 500,
+    seed: int = 0,
+) -> Estimate:
+    """Generalized entropy index GE(theta) = (mean of (y / mu)^theta - 1) / (theta (theta - 1)).
+
+    ``theta = 0`` is the mean log deviation (Theil L) and ``theta = 1`` the Theil T index (the limits);
+    ``theta = 2`` is half the squared coefficient of variation. Incomes must be positive for
+    ``theta <= 1`` and non-negative otherwise.
+
+    Examples
+    --------
+    Incomes 1 and 3 (mean 2): GE(2) = ((0.25 + 2.25) / 2 - 1) / 2 = 0.125.
+
+    >>> round(generalized_entropy([1, 3], 2, se="none").estimate, 6)
+    0.125
+    >>> round(generalized_entropy([1, 3], 0, se="none").estimate, 6) == round(theil([1, 3], kind="L", se="none").estimate, 6)
+    True
+    """
+    e = float(theta)
+    if e in (0.0, 1.0):
+        return theil(
+            income,
+            weights,
+            kind="L" if e == 0 else "T",
+            strata=strata,
+            clusters=clusters,
+            design=design,
+            domain=domain,
+            se=se,
+            reps=reps,
+            seed=seed,
+        )
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    if e < 1:
+        _positive(y, "the generalized entropy index with theta <= 1")
+    elif np.any(y < 0):
+        raise ValueError("the generalized entropy index needs non-negative incomes")
+
+    def statistic(ys: np.ndarray, w: np.ndarray) -> np.ndarray:
+        n_w, total = w.sum(axis=1), w @ ys
+        return ((n_w ** (e - 1)) * total**-e * (w @ ys**e) - 1) / (e * (e - 1))
+
+    def influence(ys: np.ndarray, ws: np.ndarray, value: float) -> np.ndarray:
+        # GE = (N^(e-1) Y^-e U - 1) / (e (e - 1)) with U = sum w y^e: differentiate in N, Y and U
+        n_w, total, u = ws.sum(), ws @ ys, ws @ ys**e
+        d_n = (e - 1) * n_w ** (e - 2) * total**-e * u
+        d_y = -e * n_w ** (e - 1) * total ** (-e - 1) * u
+        d_u = n_w ** (e - 1) * total**-e
+        return (d_n + d_y * ys + d_u * ys**e) / (e * (e - 1))
+
+    return unit_estimate("generalized_entropy", y, design, statistic, influence, se, reps, seed, {"theta": e}, mask)
 
 
 def mean_income(
@@ -377,11 +521,14 @@ def mean_income(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "auto",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
     """Weighted mean income."""
-    _check_se(se)
-    y, design = _prepare(income, weights, strata, clusters)
-    return _ratio_estimate("mean", y, design, se, reps, seed, {})
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
+    return ratio_estimate("mean", y, design, se, reps, seed, {}, mask)

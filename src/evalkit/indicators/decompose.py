@@ -19,7 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.indicators.core import _line, _prepare, fgt, fgt_terms
+from evalkit.indicators.core import _line, fgt, fgt_terms
+from evalkit.indicators.design import Design
+from evalkit.indicators.estimation import prepare
+from evalkit.indicators.quantiles import RelativeLine, density
 from evalkit.indicators.results import Estimate
 from evalkit.results import critical_value
 
@@ -35,6 +38,7 @@ def fgt_by_group(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
     se: str = "linearized",
     level: float = 0.95,
 ) -> pd.DataFrame:
@@ -42,18 +46,21 @@ def fgt_by_group(
 
     Returns one row per group: ``n``, ``population_share``, ``estimate``, ``std_error`` (domain estimation,
     linearized), ``ci_low``, ``ci_high``, ``contribution`` (share × estimate) and ``contribution_share``
-    (of the total), plus a last row ``group = "total"``.
+    (of the total), plus a last row ``group = "total"``. ``line`` may be a
+    :class:`~evalkit.indicators.RelativeLine`: it is estimated on the whole sample and its estimation enters
+    every group's standard error.
     """
-    y, design = _prepare(income, weights, strata, clusters)
-    z = _line(line, y.size)
+    y, design = prepare(income, weights, strata, clusters, design)
     g = pd.Series(np.asarray(groups))
     if len(g) != y.size:
         raise ValueError(f"groups has {len(g)} values for {y.size} observations")
     if g.isna().any():
         raise ValueError("groups has missing values")
     codes, labels = pd.factorize(g, sort=True)
-    u = fgt_terms(y, z, order)
     w = design.weights
+    relative = isinstance(line, RelativeLine)
+    z = np.full(y.size, line.value(y, w)) if relative else _line(line, y.size)
+    u = fgt_terms(y, z, order)
     n_g = np.bincount(codes, weights=w, minlength=labels.size)
     est = np.bincount(codes, weights=w * u, minlength=labels.size) / n_g
     total_w = w.sum()
@@ -67,21 +74,25 @@ def fgt_by_group(
         }
     )
     if se != "none":
-        influence = (u - est[codes]) / n_g[codes]
-        t = pd.DataFrame({"g": codes, "c": design.clusters, "v": w * influence}).groupby(["g", "c"])["v"].sum()
-        parts = t.reset_index()
-        parts["h"] = design.cluster_stratum[parts["c"].to_numpy()]
-        parts["v2"] = parts["v"] ** 2
-        by = parts.groupby(["g", "h"])[["v", "v2"]].sum().reset_index()
-        k = design.per_stratum[by["h"].to_numpy()].astype(float)
-        factor = np.where(k > 1, k / np.maximum(k - 1, 1), 0.0)
-        by["var"] = factor * (by["v2"] - by["v"] ** 2 / k)
-        var = by.groupby("g")["var"].sum().reindex(range(labels.size), fill_value=0.0).to_numpy()
-        frame["std_error"] = np.sqrt(np.maximum(var, 0.0))
+        slope = np.zeros(labels.size)
+        line_totals = np.zeros(design.n_clusters)
+        if relative:  # each group's sensitivity to the line, and the line's own cluster totals
+            t = float(z[0])
+            poor = y < t
+            terms = order * np.where(poor, (t - y) / t, 0.0) ** max(order - 1, 0) * y / t**2 if order else 0 * y
+            slope = np.bincount(codes, weights=w * np.where(poor, terms, 0.0), minlength=labels.size) / n_g
+            if order == 0:
+                slope += [density(y[codes == i], w[codes == i], t) for i in range(labels.size)]
+            line_totals = design.cluster_totals(line.influence(y, w))
+        frame["std_error"] = np.sqrt(
+            np.maximum(
+                _domain_variances(design, codes, labels.size, (u - est[codes]) / n_g[codes], slope, line_totals), 0.0
+            )
+        )
         half = critical_value(level, design.df) * frame["std_error"]
         frame["ci_low"], frame["ci_high"] = frame["estimate"] - half, frame["estimate"] + half
     frame["contribution"] = frame["population_share"] * frame["estimate"]
-    total = fgt(y, z, order, w, strata=strata, clusters=clusters, se=se if se != "none" else "none")
+    total = fgt(y, line if relative else z, order, design=design, se="linearized" if se != "none" else "none")
     frame["contribution_share"] = frame["contribution"] / total.estimate if total.estimate > 0 else np.nan
     low, high = total.conf_int(level)
     total_row = {
@@ -95,6 +106,45 @@ def fgt_by_group(
     if se != "none":
         total_row.update({"std_error": total.std_error, "ci_low": low, "ci_high": high})
     return pd.concat([frame, pd.DataFrame([total_row])], ignore_index=True)
+
+
+def _domain_variances(
+    design: Design, codes: np.ndarray, groups: int, influence: np.ndarray, slope: np.ndarray, line: np.ndarray
+) -> np.ndarray:
+    """Variance of each group's estimate whose influence values are ``influence`` inside the group (zero
+    outside) plus ``slope[g]`` times the line's influence values (cluster totals ``line``).
+
+    Computed from grouped sums of (group, cluster) totals, never a (group x cluster) matrix: with
+    ``D`` a group's cluster totals and ``L`` the line's, the stratum sums of ``D + a L`` and of its square
+    expand into sums of ``D``, ``D^2``, ``D L`` (over the clusters where the group is) and ``L``, ``L^2``.
+    """
+    parts = (
+        pd.DataFrame({"g": codes, "c": design.clusters, "v": design.weights * influence})
+        .groupby(["g", "c"], sort=False)["v"]
+        .sum()
+        .reset_index()
+    )
+    c = parts["c"].to_numpy()
+    v = parts["v"].to_numpy()
+    h = design.cluster_stratum[c]
+    strata = design.per_stratum.size
+    cells = parts["g"].to_numpy() * strata + h
+    size = groups * strata
+    sum_d = np.bincount(cells, weights=v, minlength=size).reshape(groups, strata)
+    sum_d2 = np.bincount(cells, weights=v * v, minlength=size).reshape(groups, strata)
+    sum_dl = np.bincount(cells, weights=v * line[c], minlength=size).reshape(groups, strata)
+    sum_l = np.bincount(design.cluster_stratum, weights=line, minlength=strata)
+    sum_l2 = np.bincount(design.cluster_stratum, weights=line * line, minlength=strata)
+    a = slope[:, None]
+    first = sum_d + a * sum_l[None, :]
+    second = sum_d2 + 2 * a * sum_dl + a * a * sum_l2[None, :]
+    k = design.per_stratum.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(k > 1, k / np.maximum(k - 1, 1), 0.0)
+        within = second - first * first / np.where(k > 0, k, 1.0)[None, :]
+    if design.fpc is not None:
+        factor = factor * design.fpc
+    return (factor[None, :] * within).sum(axis=1)
 
 
 def _p(r: np.ndarray, w: np.ndarray, order: float) -> float:
@@ -156,8 +206,8 @@ def fgt_change(
     The influence values of the two estimates are subtracted unit by unit, so the covariance between the
     years is accounted for.
     """
-    y1, design = _prepare(income_1, weights, strata, clusters)
-    y2, _ = _prepare(income_2, weights, strata, clusters)
+    y1, design = prepare(income_1, weights, strata, clusters)
+    y2, _ = prepare(income_2, weights, strata, clusters)
     if y1.size != y2.size:
         raise ValueError("the two years must cover the same units, in the same order")
     w = design.weights
@@ -174,7 +224,7 @@ def fgt_change(
 def lorenz(income: object, weights: object = None, points: int | None = 20) -> pd.DataFrame:
     """Lorenz and generalized Lorenz curves: cumulative population share ``p``, income share ``lorenz``,
     ``generalized`` = lorenz × mean; at ``points`` equally spaced shares (or at every observation when None)."""
-    y, design = _prepare(income, weights, None, None)
+    y, design = prepare(income, weights, None, None)
     order = np.argsort(y, kind="stable")
     ys, ws = y[order], design.weights[order]
     p = np.concatenate([[0.0], np.cumsum(ws) / ws.sum()])
