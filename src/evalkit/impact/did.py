@@ -15,8 +15,9 @@ panels (pyfixest's demeaning, linearmodels' ``AbsorbingLS``); the indicator summ
 :mod:`evalkit.engines` need no such step.
 
 Standard errors are clustered (``cluster``; default the unit): the sandwich
-``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times ``G / (G - 1)``; for the imputation estimator, a
-cluster bootstrap over ``reps`` resamples of clusters.
+``(X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1`` times ``G / (G - 1)``; for the imputation estimator,
+Borusyak, Jaravel and Spiess's analytic (conservative) errors for the ATT and its event-time ``path``, with a
+cluster bootstrap over ``reps`` resamples of clusters beside them in ``details`` (:mod:`evalkit.impact.imputation`).
 
 Example (two units, two years, the second unit treated in year 2; effect 3 on top of a common trend 1):
 
@@ -36,6 +37,7 @@ from scipy import stats
 
 from evalkit.errors import EstimationError
 from evalkit.impact.effect import Effect, effect
+from evalkit.impact.imputation import imputation
 from evalkit.impact.staggered import callaway_santanna
 from evalkit.results import critical_value
 
@@ -89,7 +91,7 @@ def _cluster_vcov(x: np.ndarray, e: np.ndarray, clusters: np.ndarray, w: np.ndar
 def did(
     data: pd.DataFrame,
     outcome: str,
-    treatment: str,
+    treatment: str | None,
     unit: str,
     time: str,
     *,
@@ -102,6 +104,12 @@ def did(
     reps: int = 199,
     seed: int = 0,
     control: str = "not_yet",
+    first_treated: str | None = None,
+    covariates: list[str] | tuple[str, ...] = (),
+    estimator: str = "dr",
+    anticipation: int = 0,
+    base_period: str = "varying",
+    bootstrap: bool = False,
 ) -> Effect:
     """Effect of a 0/1 ``treatment`` (switched on from a unit's start year, staggered) on ``outcome``.
 
@@ -110,7 +118,9 @@ def did(
     data
         One row per unit and time.
     outcome, treatment, unit, time, cluster, weights
-        Column names (``cluster`` defaults to ``unit``).
+        Column names (``cluster`` defaults to ``unit``). For ``callaway_santanna`` the treatment may be
+        given instead as ``first_treated``, a column of each unit's first treated period (0 or missing:
+        never treated), with ``treatment=None``.
     method
         ``twfe``, ``event_study``, ``imputation``, ``callaway_santanna`` or ``naive``.
     leads, lags
@@ -124,6 +134,11 @@ def did(
         treated, the default) or ``"never"`` (never-treated units only). Two-way fixed effects, the event
         study and the naive comparison always use every untreated observation; asking them for
         ``"never"`` is an error rather than a silent no-op.
+    first_treated, covariates, estimator, anticipation, base_period, bootstrap
+        Callaway–Sant'Anna only (:func:`evalkit.impact.callaway_santanna`): covariates for conditional
+        parallel trends with the ``dr``, ``ipw`` or ``reg`` cell estimator, periods of anticipation, the
+        pre-period base (``varying`` or ``universal``) and the multiplier bootstrap (``reps`` draws) for
+        uniform bands. The result's ``aggregate(...)`` gives the group, calendar and dynamic averages.
 
     Notes
     -----
@@ -136,18 +151,42 @@ def did(
         raise EstimationError(f"control must be 'never' or 'not_yet'; got {control!r}")
     if control == "never" and method not in ("imputation", "callaway_santanna"):
         raise EstimationError(f"control='never' applies to method='imputation' or 'callaway_santanna', not {method!r}")
-    missing = [c for c in (outcome, treatment, unit, time, cluster, weights) if c is not None and c not in data]
+    covariates = list(covariates)
+    named = (outcome, treatment, unit, time, cluster, weights, first_treated, *covariates)
+    missing = [c for c in named if c is not None and c not in data]
     if missing:
         raise EstimationError(f"columns not in the data: {', '.join(missing)}")
     if method == "callaway_santanna":
-        if weights is not None:
-            raise EstimationError("method='callaway_santanna' does not take weights; use method='imputation'")
-        used = data[list(dict.fromkeys([outcome, treatment, unit, time, cluster or unit]))]
-        result = _with_dropped(
-            callaway_santanna(used.dropna(), outcome, treatment, unit, time, cluster=cluster, control=control),
-            len(used) - len(used.dropna()),
+        columns = [outcome, treatment, unit, time, cluster or unit, weights, *covariates]
+        used = data[list(dict.fromkeys(c for c in columns if c is not None))]
+        complete = used.dropna()
+        if first_treated is not None:  # missing means never treated here, not a missing value
+            complete = complete.assign(**{first_treated: data.loc[complete.index, first_treated].fillna(0)})
+        result = callaway_santanna(
+            complete,
+            outcome,
+            treatment,
+            unit,
+            time,
+            first_treated=first_treated,
+            covariates=covariates,
+            estimator=estimator,
+            weights=weights,
+            cluster=cluster,
+            control=control,
+            anticipation=anticipation,
+            base_period=base_period,
+            bootstrap=bootstrap,
+            reps=reps,
+            seed=seed,
         )
-        return result
+        return _with_dropped(result, len(used) - len(complete))
+    if treatment is None:
+        raise EstimationError(f"method={method!r} needs a 0/1 treatment column; first_treated is for callaway_santanna")
+    ignored = {"first_treated": first_treated, "covariates": covariates, "anticipation": anticipation}
+    given = [k for k, v in ignored.items() if v] + (["base_period"] if base_period != "varying" else [])
+    if given or bootstrap:
+        raise EstimationError(f"{', '.join(given or ['bootstrap'])} apply to method='callaway_santanna' only")
     used = data[[c for c in dict.fromkeys([outcome, treatment, unit, time, cluster or unit, weights]) if c]]
     frame = used.dropna()
     result = _dispatch(
@@ -171,7 +210,7 @@ def _dispatch(frame, outcome, treatment, unit, time, cluster, weights, method, l
     if method == "naive":
         return _naive(y, d, u, t, c, w, g)
     if method == "imputation":
-        return _imputation(y, d, u, t, c, w, g, se=se, reps=reps, seed=seed, control=control)
+        return imputation(y, d, u, t, c, w, g, se=se, reps=reps, seed=seed, control=control)
     if method == "event_study":
         return _event_study(frame, y, d, u, t, c, w, g, time, leads, lags, se)
     x = demean(d, u, t, w)[:, None]
@@ -242,78 +281,6 @@ def _event_study(frame, y, d, u, t, c, w, g, time_name, leads, lags, se) -> Effe
     return effect(
         "event_study", avg, avg_se, n=len(y), n_clusters=g, se_method="cluster-robust", details=details, path=path
     )
-
-
-def _impute(y, d, u, t, w, control="not_yet"):
-    """ATT by imputation: fit unit and time effects on untreated observations, average treated y - y0_hat.
-
-    With ``control="never"`` the time effects come from never-treated units only; each treated unit's own
-    effect is then its mean untreated outcome net of those time effects.
-    """
-    untreated = d == 0
-    nu, nt = int(u.max()) + 1, int(t.max()) + 1
-    if control == "never":
-        ever = np.bincount(u, weights=(d > 0).astype(float), minlength=nu) > 0
-        fit = untreated & ~ever[u]
-        a, b = _two_way(y, u, t, w, fit, nu, nt)
-        own = untreated & ever[u]
-        wu_own = np.bincount(u[own], weights=w[own], minlength=nu)
-        a_own = np.bincount(u[own], weights=w[own] * (y - b[t])[own], minlength=nu) / np.where(wu_own > 0, wu_own, 1)
-        a = np.where(ever, a_own, a)
-        wu = np.where(ever, wu_own, np.bincount(u[fit], weights=w[fit], minlength=nu))
-        wt = np.bincount(t[fit], weights=w[fit], minlength=nt)
-        return _impute_finish(y, d, u, t, w, a, b, wu, wt)
-    a, b = _two_way(y, u, t, w, untreated, nu, nt)
-    wu = np.bincount(u[untreated], weights=w[untreated], minlength=nu)
-    wt = np.bincount(t[untreated], weights=w[untreated], minlength=nt)
-    return _impute_finish(y, d, u, t, w, a, b, wu, wt)
-
-
-def _two_way(y, u, t, w, fit, nu, nt):
-    """Alternating least squares for y = a_u + b_t on the observations in ``fit``."""
-    a, b = np.zeros(nu), np.zeros(nt)
-    wu = np.bincount(u[fit], weights=w[fit], minlength=nu)
-    wt = np.bincount(t[fit], weights=w[fit], minlength=nt)
-    for _ in range(10_000):
-        a_new = np.bincount(u[fit], weights=w[fit] * (y - b[t])[fit], minlength=nu) / np.where(wu > 0, wu, 1)
-        b_new = np.bincount(t[fit], weights=w[fit] * (y - a_new[u])[fit], minlength=nt) / np.where(wt > 0, wt, 1)
-        done = max(np.max(np.abs(a_new - a)), np.max(np.abs(b_new - b))) < 1e-10
-        a, b = a_new, b_new
-        if done:
-            break
-    return a, b
-
-
-def _impute_finish(y, d, u, t, w, a, b, wu, wt):
-    treated = d != 0
-    identified = treated & (wu[u] > 0) & (wt[t] > 0)
-    tau = y[identified] - a[u[identified]] - b[t[identified]]
-    return float(w[identified] @ tau / w[identified].sum()), int(identified.sum()), int((treated & ~identified).sum())
-
-
-def _imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet") -> Effect:
-    att, n_treated, dropped = _impute(y, d, u, t, w, control)
-    std = float("nan")
-    if se:
-        rng = np.random.default_rng(seed)
-        order = np.argsort(c, kind="stable")
-        members = np.split(order, np.cumsum(np.bincount(c, minlength=g))[:-1])  # row indices of each cluster
-        draws = []
-        for _ in range(reps):  # each replicate refits the effects: a loop over replicates, by necessity
-            pick = rng.integers(0, g, g)
-            rows = np.concatenate([members[k] for k in pick])
-            # a cluster drawn twice contributes two copies: give each copy its own unit code
-            copy = np.repeat(np.arange(g), [members[k].size for k in pick])
-            unit = pd.factorize(u[rows] * g + copy)[0]
-            draws.append(_impute(y[rows], d[rows], unit, t[rows], w[rows], control)[0])
-        std = float(np.std(draws, ddof=1))
-    details = {
-        "control": control,
-        "treated_observations": n_treated,
-        "treated_without_untreated_cell": dropped,
-        "bootstrap_reps": reps if se else 0,
-    }
-    return effect("imputation", att, std, n=len(y), n_clusters=g, se_method="cluster bootstrap", details=details)
 
 
 def placebo(

@@ -1,21 +1,32 @@
-"""Callaway–Sant'Anna group-time effects for staggered adoption, with influence-function standard errors.
+"""Callaway–Sant'Anna group-time effects for staggered adoption, with influence-function standard errors,
+covariates, sampling weights, aggregations and uniform confidence bands.
 
-A cohort ``g`` is the set of units first treated in period ``g``. For each cohort and period ``t`` the
-group-time effect ``ATT(g, t)`` is the mean change of the cohort's outcome from a base period minus the
-same change among comparison units:
+A cohort ``g`` is the set of units first treated in period ``g`` (given as a 0/1 ``treatment`` that stays
+on, or as each unit's ``first_treated`` period, 0 or missing for never treated). For each cohort and
+period ``t`` the group-time effect ``ATT(g, t)`` compares the cohort's outcome change from a base period
+with the change among comparison units:
 
-* base period ``g - 1`` for ``t >= g`` (effects) and ``t - 1`` for ``t < g`` (placebo pre-periods, the
-  "varying" base of the original paper);
-* comparison units: never-treated units (``control="never"``), or units not yet treated by ``t``
-  (``control="not_yet"``: never treated or first treated after ``t``, other than cohort ``g`` itself).
+* base period ``g - 1 - anticipation`` for the periods from ``g`` on; before that, the
+  previous period (``base_period="varying"``, placebo effects of one period each) or the same
+  ``g - 1 - anticipation`` (``"universal"``, effects relative to one reference period, which is left out);
+* comparison units: never-treated units (``control="never"``), or units not yet treated by
+  ``max(t, base) + anticipation`` (``control="not_yet"``, other than cohort ``g`` itself);
+* each cell by outcome regression, inverse probability weighting or the doubly robust estimator
+  (``estimator``; :mod:`evalkit.impact.cell_estimators`) on the ``covariates`` of the base period, with the
+  units' sampling ``weights``. Without covariates the three are the difference in mean changes.
 
-Aggregates are averages of the cells weighted by cohort size: ``simple`` over all post-treatment cells,
-``event`` by periods since adoption. Standard errors come from each unit's influence function (summed
-within clusters when ``cluster`` is coarser than the unit), including the estimation of the cohort-size
-weights, as in the original paper; no bootstrap is needed for point-wise errors.
+:meth:`GroupTimeEffect.aggregate` averages the cells as R's did package does (``simple``, ``group``,
+``calendar``, ``dynamic``, with ``min_e``, ``max_e`` and ``balance_e``), weighting cohorts by their size and
+including the estimation of those weights in the standard errors. Point-wise errors come from each unit's
+influence function (summed within clusters when ``cluster`` is coarser than the unit): the mean of its
+square over the number of units, as did computes them when it does not bootstrap. ``bootstrap=True`` adds
+the multiplier bootstrap (Rademacher multipliers drawn per cluster, ``reps`` draws): bootstrap standard
+errors (interquartile range over that of the normal) and uniform confidence bands over the cells and over
+the event times.
 
-Cohorts already treated in the first observed period have no untreated base and are left out (reported
-in ``details``). Units missing one of the two periods of a cell do not enter that cell.
+Cohorts already treated in the first observed period have no untreated base and are left out, units first
+treated after the last period count as never treated (both reported in ``details``). Units missing one
+of the two periods of a cell do not enter that cell.
 
 Example: two never-treated units, two units treated from period 2 with effect 5 on a common trend:
 
@@ -29,18 +40,25 @@ Example: two never-treated units, two units treated from period 2 with effect 5 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from evalkit.errors import EstimationError
-from evalkit.impact.effect import Effect, effect
+from evalkit.impact.cell_estimators import ESTIMATORS, estimate_cell
+from evalkit.impact.effect import Effect
 from evalkit.results import critical_value
 
-__all__ = ["callaway_santanna", "CONTROLS"]
+__all__ = ["callaway_santanna", "GroupTimeEffect", "CONTROLS", "BASE_PERIODS", "AGGREGATIONS"]
 
 CONTROLS = ("never", "not_yet")
+#: Base periods of the pre-treatment cells.
+BASE_PERIODS = ("varying", "universal")
+#: Ways :meth:`GroupTimeEffect.aggregate` averages the cells.
+AGGREGATIONS = ("simple", "group", "calendar", "dynamic")
 
 
 def _wide(frame: pd.DataFrame, outcome: str, unit: str, time: str) -> tuple[np.ndarray, pd.Index, pd.Index]:
@@ -87,128 +105,400 @@ def _variance(influence: np.ndarray, clusters: np.ndarray) -> np.ndarray:
     return sums.T @ sums / n**2
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """What aggregation needs: the cells' effects and influence functions, and who is in which cohort."""
+
+    cells: pd.DataFrame  # cohort, period (time values), att
+    influence: np.ndarray  # units x cells
+    cohort: np.ndarray  # each unit's cohort (time value; 0 never treated)
+    weights: np.ndarray  # units' sampling weights, mean 1
+    clusters: np.ndarray
+    last_period: float
+    first_period: float
+    bootstrap: bool
+    reps: int
+    seed: int
+    level: float
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class GroupTimeEffect(Effect):
+    """A Callaway–Sant'Anna result: the simple aggregate as ``estimate``, the event-time ``path``, the cells
+    in ``group_time``, and :meth:`aggregate` for the other averages."""
+
+    fit: _Fit | None = field(default=None, compare=False)
+
+    ID_COLUMNS: ClassVar[tuple[str, ...]] = ("method",)
+
+    def aggregate(
+        self,
+        type: str = "simple",  # noqa: A002 - the name R's did uses
+        *,
+        min_e: float | None = None,
+        max_e: float | None = None,
+        balance_e: float | None = None,
+    ) -> Effect:
+        """Average the group-time effects: ``simple`` (every post-treatment cell, by cohort size),
+        ``group`` (each cohort's mean effect, then their average by cohort size), ``calendar`` (each
+        period's effect over the cohorts treated by then, then their mean) or ``dynamic`` (by periods since
+        adoption ``e``, then the mean over ``e >= 0``).
+
+        ``min_e`` and ``max_e`` bound the event times (``max_e`` also bounds the cells of ``simple`` and
+        ``group``); ``balance_e`` keeps only cohorts observed at least ``balance_e`` periods after adoption,
+        and the event times up to it. Returns an :class:`~evalkit.impact.Effect` whose ``path`` holds the
+        per-cohort, per-period or per-event-time estimates (with uniform bands when bootstrapped).
+        """
+        if self.fit is None:
+            raise EstimationError("this result holds no group-time influence functions to aggregate")
+        return _aggregate(self.fit, type, min_e, max_e, balance_e)
+
+
+def _first_treated(
+    data: pd.DataFrame,
+    treatment: str | None,
+    first_treated: str | None,
+    unit: str,
+    time: str,
+    units: pd.Index,
+    times: pd.Index,
+) -> np.ndarray:
+    """Each unit's first treated period as a time value (0: never treated)."""
+    if (treatment is None) == (first_treated is None):
+        raise EstimationError("give the treatment either as a 0/1 column (treatment) or as first_treated, not both")
+    if first_treated is not None:
+        values = data.groupby(unit)[first_treated].agg(["min", "max"]).reindex(units)
+        varies = (values["min"] != values["max"]) & values["min"].notna()
+        if varies.any():
+            raise EstimationError(
+                f"column {first_treated!r}: unit {varies.index[varies][0]} has more than one first treated period"
+            )
+        return values["min"].fillna(0).to_numpy(dtype=float)
+    first = _cohorts(data, treatment, unit, time, units, times)
+    return np.where(first >= 0, np.asarray(times, dtype=float)[np.maximum(first, 0)], 0.0)
+
+
+def _per_unit(data: pd.DataFrame, column: str, unit: str, units: pd.Index, what: str) -> np.ndarray:
+    values = data.groupby(unit)[column].agg(["min", "max"]).reindex(units)
+    if (values["min"] != values["max"]).any():
+        bad = values.index[values["min"] != values["max"]][0]
+        raise EstimationError(f"column {column!r}: unit {bad} has more than one {what}; it must be one per unit")
+    return values["min"].to_numpy(dtype=float)
+
+
 def callaway_santanna(
     data: pd.DataFrame,
     outcome: str,
-    treatment: str,
+    treatment: str | None,
     unit: str,
     time: str,
     *,
+    first_treated: str | None = None,
+    covariates: list[str] | tuple[str, ...] = (),
+    estimator: str = "dr",
+    weights: str | None = None,
     cluster: str | None = None,
     control: str = "never",
+    anticipation: int = 0,
+    base_period: str = "varying",
+    bootstrap: bool = False,
+    reps: int = 999,
+    seed: int = 0,
     level: float = 0.95,
-) -> Effect:
-    """Group-time effects and their simple and event-time aggregates.
+) -> GroupTimeEffect:
+    """Group-time effects, their simple aggregate and their event-time path.
 
     Parameters
     ----------
     data
         One row per unit and period (no duplicates).
-    outcome, treatment, unit, time
-        Column names; ``treatment`` is 0/1 and stays 1 from a unit's first treated period.
+    outcome, unit, time
+        Column names.
+    treatment, first_treated
+        Either a 0/1 column that stays 1 from a unit's first treated period, or (``treatment=None``) a
+        column holding each unit's first treated period (0 or missing: never treated).
+    covariates, estimator
+        Covariates for conditional parallel trends (values of each cell's base period) and the cell
+        estimator: ``dr`` (doubly robust, the default), ``ipw`` or ``reg``.
+    weights
+        Column of sampling weights, constant within a unit.
     cluster
         Column with whole units in each cluster (default: the unit).
     control
-        ``"never"`` (never-treated units) or ``"not_yet"`` (units not yet treated by the period).
+        ``"never"`` (never-treated units) or ``"not_yet"`` (units not yet treated).
+    anticipation, base_period
+        Periods of anticipation before adoption, and the base of the pre-treatment cells (see the module).
+    bootstrap, reps, seed
+        Multiplier bootstrap: bootstrap standard errors and uniform bands.
     level
-        Confidence level of the intervals in ``path`` and ``group_time``.
+        Confidence level of the intervals and bands.
 
     Returns
     -------
-    Effect
-        ``estimate`` is the simple aggregate; ``path`` the event-time aggregates; ``group_time`` the cells.
+    GroupTimeEffect
+        ``estimate`` is the simple aggregate; ``path`` the dynamic aggregation; ``group_time`` the cells.
     """
     if control not in CONTROLS:
         raise EstimationError(f"control must be one of {', '.join(CONTROLS)}; got {control!r}")
+    if estimator not in ESTIMATORS:
+        raise EstimationError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {estimator!r}")
+    if base_period not in BASE_PERIODS:
+        raise EstimationError(f"base_period must be one of {', '.join(BASE_PERIODS)}; got {base_period!r}")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise EstimationError(f"anticipation must be a whole number of periods >= 0; got {anticipation!r}")
     if data.duplicated([unit, time]).any():
         raise EstimationError(f"columns {unit!r}, {time!r}: more than one row for a unit and period")
+    covariates = list(covariates)
     y, units, times = _wide(data, outcome, unit, time)
-    first = _cohorts(data, treatment, unit, time, units, times)
-    clusters = _cluster_of_units(data, unit, cluster, units)
-    n = len(units)
-    cohorts = sorted(int(g) for g in np.unique(first) if g > 0)
-    dropped = int((first == 0).sum())
-    never = first == -1
+    time_values = np.asarray(times, dtype=float)
+    cohort = _first_treated(data, treatment, first_treated, unit, time, units, times)
+    late = cohort > time_values[-1]
+    cohort = np.where(late, 0.0, cohort)
+    early = (cohort > 0) & (cohort <= time_values[0])
+    keep = ~early
+    unit_weights = np.ones(len(units)) if weights is None else _per_unit(data, weights, unit, units, "weight")
+    if np.any(~np.isfinite(unit_weights)) or np.any(unit_weights < 0):
+        raise EstimationError(f"column {weights!r}: weights must be finite and non-negative")
+    x = None
+    if covariates:
+        x = np.stack(
+            [
+                data.pivot(index=unit, columns=time, values=c).reindex(index=units, columns=times).to_numpy(dtype=float)
+                for c in covariates
+            ],
+            axis=2,
+        )
+    clusters_all = _cluster_of_units(data, unit, cluster, units)
+    y, cohort, unit_weights, clusters = y[keep], cohort[keep], unit_weights[keep], clusters_all[keep]
+    clusters = pd.factorize(clusters)[0]
+    if x is not None:
+        x = x[keep]
+    unit_weights = unit_weights / unit_weights.mean()
+    n = y.shape[0]
+    never = cohort == 0
     if control == "never" and not never.any():
         raise EstimationError("control='never' needs never-treated units; there are none (use control='not_yet')")
-    share = {g: float((first == g).mean()) for g in cohorts}
+    position = np.searchsorted(time_values, cohort)  # a cohort's first period at or after its value
+    cohorts = sorted(set(cohort[~never].tolist()))
 
     rows, influence = [], []
     for g in cohorts:
-        member = first == g
-        for t in range(1, len(times)):
-            base = g - 1 if t >= g else t - 1
-            comparison = never if control == "never" else (never | (first > t)) & ~member
+        member = cohort == g
+        pg = int(np.searchsorted(time_values, g))
+        for t in range(len(times)):
+            if t >= pg:  # effects after adoption: the last period before any anticipation is the base
+                base = pg - 1 - anticipation
+            else:
+                base = t - 1 if base_period == "varying" else pg - 1 - anticipation
+            if base < 0 or base == t:
+                continue
+            horizon = max(t, base) + anticipation
+            if control == "never":
+                comparison = never
+            else:
+                comparison = (never | (position > horizon)) & ~member
             delta = y[:, t] - y[:, base]
-            seen = ~np.isnan(delta)
-            treated_units, control_units = member & seen, comparison & seen
-            n_g, n_c = int(treated_units.sum()), int(control_units.sum())
+            seen = ~np.isnan(delta) & (unit_weights > 0)
+            if x is not None:
+                seen &= ~np.isnan(x[:, base, :]).any(axis=1)
+            in_cell = (member | comparison) & seen
+            n_g, n_c = int((member & in_cell).sum()), int((comparison & in_cell).sum())
             if n_g == 0 or n_c == 0:
                 continue
-            m_g, m_c = delta[treated_units].mean(), delta[control_units].mean()
+            design = np.ones((int(in_cell.sum()), 1))
+            if x is not None:
+                design = np.column_stack([design, x[in_cell, base, :]])
+            att, inf = estimate_cell(
+                delta[in_cell], member[in_cell].astype(float), design, unit_weights[in_cell], estimator
+            )
             psi = np.zeros(n)
-            psi[treated_units] = n * (delta[treated_units] - m_g) / n_g
-            psi[control_units] = -n * (delta[control_units] - m_c) / n_c
+            psi[in_cell] = n / in_cell.sum() * inf
             rows.append(
                 {
-                    "cohort": times[g],
-                    "period": times[t],
-                    "relative": t - g,
-                    "att": m_g - m_c,
+                    "cohort": g,
+                    "period": time_values[t],
+                    "relative": time_values[t] - g,
+                    "att": att,
                     "treated_units": n_g,
                     "comparison_units": n_c,
-                    "_g": g,
                 }
             )
             influence.append(psi)
     if not rows:
         raise EstimationError("no cohort has both a base period and comparison units; nothing to estimate")
     cells = pd.DataFrame(rows)
-    psi = np.column_stack(influence)
-    att = cells["att"].to_numpy()
-    g_of = cells["_g"].to_numpy()
-    n_clusters = int(clusters.max()) + 1
-    crit = critical_value(level, n_clusters - 1)
-
-    def aggregate(mask: np.ndarray) -> tuple[float, np.ndarray]:
-        """Cohort-size weighted mean of the chosen cells, and its influence function (weights estimated)."""
-        p = np.array([share[g] for g in g_of[mask]])
-        total = p.sum()
-        weights = p / total
-        indicator = np.column_stack([(first == g).astype(float) - share[g] for g in g_of[mask]])
-        weight_if = indicator / total - np.outer(indicator.sum(axis=1), p) / total**2
-        return float(weights @ att[mask]), psi[:, mask] @ weights + weight_if @ att[mask]
-
-    cell_se = np.sqrt(np.diag(_variance(psi, clusters)))
-    cells = cells.assign(std_error=cell_se, ci_low=att - crit * cell_se, ci_high=att + crit * cell_se)
-    estimate, psi_simple = aggregate(cells["relative"].to_numpy() >= 0)
-    se = float(np.sqrt(_variance(psi_simple[:, None], clusters)[0, 0]))
-
-    events, event_if = [], []
-    for e in sorted(cells["relative"].unique()):
-        value, phi = aggregate(cells["relative"].to_numpy() == e)
-        events.append({"relative_year": int(e), "estimate": value})
-        event_if.append(phi)
-    path = pd.DataFrame(events)
-    event_vcov = _variance(np.column_stack(event_if), clusters)
-    path["std_error"] = np.sqrt(np.diag(event_vcov))
-    path["ci_low"] = path["estimate"] - crit * path["std_error"]
-    path["ci_high"] = path["estimate"] + crit * path["std_error"]
-
-    details: dict[str, object] = {"control": control, "cohorts_treated_in_first_period": dropped}
-    pre = np.flatnonzero(path["relative_year"].to_numpy() < 0)
-    if pre.size:
-        b = path["estimate"].to_numpy()[pre]
-        wald = float(b @ np.linalg.pinv(event_vcov[np.ix_(pre, pre)]) @ b)
-        details["pretrend_p_value"] = float(stats.f.sf(wald / pre.size, pre.size, n_clusters - 1))
-    return effect(
-        "callaway_santanna",
-        estimate,
-        se,
+    for column in ("cohort", "period", "relative"):
+        if np.all(np.mod(cells[column], 1) == 0):
+            cells[column] = cells[column].astype(int)
+    fit = _Fit(
+        cells=cells[["cohort", "period", "att"]],
+        influence=np.column_stack(influence),
+        cohort=cohort,
+        weights=unit_weights,
+        clusters=clusters,
+        last_period=float(time_values[-1]),
+        first_period=float(time_values[0]),
+        bootstrap=bootstrap,
+        reps=int(reps),
+        seed=int(seed),
+        level=level,
+    )
+    cell_table = _table(fit, cells, np.arange(len(cells)), fit.influence, "att")
+    simple = _aggregate(fit, "simple", None, None, None)
+    dynamic = _aggregate(fit, "dynamic", None, None, None)
+    path = dynamic.path.rename(columns={"e": "relative_year"}) if dynamic.path is not None else None
+    details: dict[str, object] = {
+        "control": control,
+        "estimator": estimator if covariates else "unconditional",
+        "covariates": covariates,
+        "anticipation": int(anticipation),
+        "base_period": base_period,
+        "cohorts_treated_in_first_period": int(early.sum()),
+        "units_treated_after_the_last_period": int(late.sum()),
+    }
+    if path is not None:
+        pre = np.flatnonzero(path["relative_year"].to_numpy() < 0)
+        if pre.size:
+            pre_if = np.column_stack([_event_influence(fit, e) for e in path["relative_year"].to_numpy()[pre]])
+            vcov = _variance(pre_if, fit.clusters)
+            b = path["estimate"].to_numpy()[pre]
+            wald = float(b @ np.linalg.pinv(vcov) @ b)
+            details["pretrend_p_value"] = float(stats.f.sf(wald / pre.size, pre.size, int(fit.clusters.max())))
+    n_clusters = int(fit.clusters.max()) + 1
+    return GroupTimeEffect(
+        method="callaway_santanna",
+        estimate=simple.estimate,
+        std_error=simple.std_error,
         n=int(np.isfinite(y).sum()),
         n_clusters=n_clusters,
-        se_method="influence function",
+        df=n_clusters - 1 if n_clusters > 1 else None,
+        se_method=simple.se_method,
         details=details,
         path=path,
-        group_time=cells.drop(columns="_g"),
+        group_time=cells.assign(**cell_table),
+        fit=fit,
+    )
+
+
+def _weight_influence(fit: _Fit, cohorts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cohort-size weights of the chosen cells (normalized) and the influence function of their estimation."""
+    share = {g: float((fit.weights * (fit.cohort == g)).mean()) for g in np.unique(cohorts)}
+    p = np.array([share[g] for g in cohorts])
+    total = p.sum()
+    indicator = np.column_stack([fit.weights * (fit.cohort == g) - share[g] for g in cohorts])
+    weight_if = indicator / total - np.outer(indicator.sum(axis=1), p) / total**2
+    return p / total, weight_if
+
+
+def _weighted(fit: _Fit, chosen: np.ndarray) -> tuple[float, np.ndarray]:
+    """Cohort-size weighted mean of the chosen cells and its influence function."""
+    att = fit.cells["att"].to_numpy()[chosen]
+    weights, weight_if = _weight_influence(fit, fit.cells["cohort"].to_numpy()[chosen])
+    return float(weights @ att), fit.influence[:, chosen] @ weights + weight_if @ att
+
+
+def _event_influence(fit: _Fit, e: float) -> np.ndarray:
+    chosen = np.flatnonzero((fit.cells["period"] - fit.cells["cohort"]).to_numpy() == e)
+    return _weighted(fit, chosen)[1]
+
+
+def _errors(fit: _Fit, influence: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Point-wise standard errors (analytic or bootstrap) and the uniform band's critical value."""
+    analytic = np.sqrt(np.diag(_variance(influence, fit.clusters)))
+    if not fit.bootstrap:
+        return analytic, None, "influence function"
+    n = influence.shape[0]
+    n_clusters = int(fit.clusters.max()) + 1
+    sums = np.zeros((n_clusters, influence.shape[1]))
+    np.add.at(sums, fit.clusters, influence)
+    rng = np.random.default_rng(fit.seed)
+    draws = rng.choice([-1.0, 1.0], size=(fit.reps, n_clusters)) @ sums / n
+    q = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+    se = (np.quantile(draws, 0.75, axis=0) - np.quantile(draws, 0.25, axis=0)) / q
+    se = np.where(se > np.sqrt(np.finfo(float).eps) * 10, se, np.nan)
+    t_max = np.nanmax(np.abs(draws) / se, axis=1)
+    return se, float(np.quantile(t_max, fit.level)), "multiplier bootstrap"
+
+
+def _table(
+    fit: _Fit, cells: pd.DataFrame, chosen: np.ndarray, influence: np.ndarray, column: str
+) -> dict[str, np.ndarray]:
+    estimates = cells[column].to_numpy()[chosen] if column in cells else cells["att"].to_numpy()
+    se, band, _ = _errors(fit, influence)
+    crit = critical_value(fit.level, int(fit.clusters.max()))
+    out = {"std_error": se, "ci_low": estimates - crit * se, "ci_high": estimates + crit * se}
+    if band is not None:
+        out["band_low"], out["band_high"] = estimates - band * se, estimates + band * se
+    return out
+
+
+def _aggregate(fit: _Fit, kind: str, min_e: float | None, max_e: float | None, balance_e: float | None) -> Effect:
+    if kind not in AGGREGATIONS:
+        raise EstimationError(f"type must be one of {', '.join(AGGREGATIONS)}; got {kind!r}")
+    cohort = fit.cells["cohort"].to_numpy()
+    period = fit.cells["period"].to_numpy()
+    event = period - cohort
+    upper = np.inf if max_e is None else max_e
+    lower = -np.inf if min_e is None else min_e
+    post = (event >= 0) & (event <= upper)
+    parts: list[tuple[float, float, np.ndarray]] = []  # (label, estimate, influence)
+    label = {"group": "cohort", "calendar": "period", "dynamic": "e"}.get(kind)
+    if kind == "simple":
+        value, phi = _weighted(fit, np.flatnonzero(post))
+    elif kind == "group":
+        for g in np.unique(cohort[post]):
+            chosen = np.flatnonzero(post & (cohort == g))
+            parts.append((g, float(fit.cells["att"].to_numpy()[chosen].mean()), fit.influence[:, chosen].mean(axis=1)))
+        groups = np.array([p[0] for p in parts])
+        weights, weight_if = _weight_influence(fit, groups)
+        effects = np.array([p[1] for p in parts])
+        value = float(weights @ effects)
+        phi = np.column_stack([p[2] for p in parts]) @ weights + weight_if @ effects
+    elif kind == "calendar":
+        treated_by = cohort <= period
+        for t in np.unique(period[treated_by & (period >= cohort.min())]):
+            parts.append((t, *_weighted(fit, np.flatnonzero(treated_by & (period == t)))))
+        value = float(np.mean([p[1] for p in parts]))
+        phi = np.column_stack([p[2] for p in parts]).mean(axis=1)
+    else:
+        usable = np.ones(event.size, dtype=bool)
+        if balance_e is not None:
+            usable = fit.last_period - cohort >= balance_e
+            lower = max(lower, balance_e - fit.last_period + fit.first_period)
+            upper = min(upper, balance_e)
+        for e in np.unique(event[usable & (event >= lower) & (event <= upper)]):
+            parts.append((e, *_weighted(fit, np.flatnonzero(usable & (event == e)))))
+        after = [p for p in parts if p[0] >= 0]
+        if not after:
+            raise EstimationError("no event time at or after adoption is left to aggregate")
+        value = float(np.mean([p[1] for p in after]))
+        phi = np.column_stack([p[2] for p in after]).mean(axis=1)
+    if not np.isfinite(value):
+        raise EstimationError(f"nothing to aggregate by {kind}")
+    se, _, method = _errors(fit, phi[:, None])
+    path = None
+    if parts:
+        path = pd.DataFrame({label: [p[0] for p in parts], "estimate": [p[1] for p in parts]})
+        path = path.assign(
+            **_table(
+                fit,
+                path.rename(columns={"estimate": "att"}),
+                np.arange(len(parts)),
+                np.column_stack([p[2] for p in parts]),
+                "att",
+            )
+        )
+        if label in ("cohort", "period", "e") and np.all(np.mod(path[label], 1) == 0):
+            path[label] = path[label].astype(int)
+    n_clusters = int(fit.clusters.max()) + 1
+    return Effect(
+        method=f"callaway_santanna_{kind}",
+        estimate=value,
+        std_error=float(se[0]),
+        n=int(fit.cohort.size),
+        n_clusters=n_clusters,
+        df=n_clusters - 1 if n_clusters > 1 else None,
+        se_method=method,
+        details={"aggregation": kind, "min_e": min_e, "max_e": max_e, "balance_e": balance_e},
+        path=path,
     )
