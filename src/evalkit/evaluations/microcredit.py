@@ -191,6 +191,11 @@ def estimate_effects(
             did(*args, cluster=column, method="imputation", control=control, reps=reps, seed=seed),
         ),
         ("callaway_santanna", "post_years", did(*args, cluster=column, method="callaway_santanna", control=control)),
+        (
+            "callaway_santanna_conditional",
+            "post_years",
+            did(*args, cluster=column, method="callaway_santanna", control=control, covariates=COVARIATES),
+        ),
     ]
     changes = long_difference(panel, outcome, year)
     for method in ("diff", "ols", "ipw", "aipw"):

@@ -158,10 +158,11 @@ def did(
         raise EstimationError(f"columns not in the data: {', '.join(missing)}")
     if method == "callaway_santanna":
         columns = [outcome, treatment, unit, time, cluster or unit, weights, *covariates]
-        used = data[list(dict.fromkeys(c for c in columns if c is not None))]
-        complete = used.dropna()
+        checked = list(dict.fromkeys(c for c in columns if c is not None))
+        used = data[list(dict.fromkeys([*checked, first_treated] if first_treated else checked))]
+        complete = used[used[checked].notna().all(axis=1).to_numpy()]
         if first_treated is not None:  # missing means never treated here, not a missing value
-            complete = complete.assign(**{first_treated: data.loc[complete.index, first_treated].fillna(0)})
+            complete = complete.assign(**{first_treated: complete[first_treated].fillna(0)})
         result = callaway_santanna(
             complete,
             outcome,

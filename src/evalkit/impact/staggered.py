@@ -8,7 +8,8 @@ with the change among comparison units:
 
 * base period ``g - 1 - anticipation`` for the periods from ``g`` on; before that, the
   previous period (``base_period="varying"``, placebo effects of one period each) or the same
-  ``g - 1 - anticipation`` (``"universal"``, effects relative to one reference period, which is left out);
+  ``g - 1 - anticipation`` (``"universal"``, effects relative to one reference period, whose cell is
+  listed with effect 0 and no error, as did lists it);
 * comparison units: never-treated units (``control="never"``), or units not yet treated by
   ``max(t, base) + anticipation`` (``control="not_yet"``, other than cohort ``g`` itself);
 * each cell by outcome regression, inverse probability weighting or the doubly robust estimator
@@ -178,6 +179,18 @@ def _first_treated(
     return np.where(first >= 0, np.asarray(times, dtype=float)[np.maximum(first, 0)], 0.0)
 
 
+def _numeric_covariates(data: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Covariates as numbers: a categorical one becomes indicators of its levels but the first."""
+    categorical = [
+        c for c in covariates if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
+    if not categorical:
+        return data, covariates
+    indicators = pd.get_dummies(data[categorical].astype(str), prefix=categorical, drop_first=True, dtype=float)
+    names = [c for c in covariates if c not in categorical] + list(indicators.columns)
+    return pd.concat([data.drop(columns=categorical), indicators], axis=1), names
+
+
 def _per_unit(data: pd.DataFrame, column: str, unit: str, units: pd.Index, what: str) -> np.ndarray:
     values = data.groupby(unit)[column].agg(["min", "max"]).reindex(units)
     if (values["min"] != values["max"]).any():
@@ -248,7 +261,7 @@ def callaway_santanna(
         raise EstimationError(f"anticipation must be a whole number of periods >= 0; got {anticipation!r}")
     if data.duplicated([unit, time]).any():
         raise EstimationError(f"columns {unit!r}, {time!r}: more than one row for a unit and period")
-    covariates = list(covariates)
+    data, covariates = _numeric_covariates(data, list(covariates))
     y, units, times = _wide(data, outcome, unit, time)
     time_values = np.asarray(times, dtype=float)
     cohort = _first_treated(data, treatment, first_treated, unit, time, units, times)
@@ -290,7 +303,20 @@ def callaway_santanna(
                 base = pg - 1 - anticipation
             else:
                 base = t - 1 if base_period == "varying" else pg - 1 - anticipation
-            if base < 0 or base == t:
+            if base < 0:
+                continue
+            if base == t:  # the universal base itself: a reference cell, zero by construction (as did shows it)
+                rows.append(
+                    {
+                        "cohort": g,
+                        "period": time_values[t],
+                        "relative": time_values[t] - g,
+                        "att": 0.0,
+                        "treated_units": int(member.sum()),
+                        "comparison_units": 0,
+                    }
+                )
+                influence.append(np.zeros(n))
                 continue
             horizon = max(t, base) + anticipation
             if control == "never":
@@ -350,7 +376,7 @@ def callaway_santanna(
     details: dict[str, object] = {
         "control": control,
         "estimator": estimator if covariates else "unconditional",
-        "covariates": covariates,
+        "covariates": covariates,  # as used: categorical ones as level indicators
         "anticipation": int(anticipation),
         "base_period": base_period,
         "cohorts_treated_in_first_period": int(early.sum()),
@@ -425,6 +451,7 @@ def _table(
 ) -> dict[str, np.ndarray]:
     estimates = cells[column].to_numpy()[chosen] if column in cells else cells["att"].to_numpy()
     se, band, _ = _errors(fit, influence)
+    se = np.where(~influence.any(axis=0) & (estimates == 0), np.nan, se)  # reference cells carry no error
     crit = critical_value(fit.level, int(fit.clusters.max()))
     out = {"std_error": se, "ci_low": estimates - crit * se, "ci_high": estimates + crit * se}
     if band is not None:
