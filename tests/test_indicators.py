@@ -378,3 +378,28 @@ def test_the_incidence_reports_bunching_check_fits_above_the_line_only() -> None
     assert len(notes["en"]) == len(notes["zh"]) == 2
     assert "density test across the line is not computed" in notes["en"][1] and "p =" not in " ".join(notes["en"])
     assert "密度检验" in notes["zh"][1] and all(CJK.search(z) and english_runs(z) == [] for z in notes["zh"])
+
+
+def test_notebook_01_with_a_relative_line_puts_the_lines_error_in_the_survey_intervals() -> None:
+    """``line='relative'``: the survey's headcount, gaps and Watts are measured against 60% of the survey's
+    weighted median with the line's estimation in their errors; the township decomposition uses the same
+    line; the registry decomposition by cause takes the estimated line as given, and says so."""
+    from evalkit.evaluations.incidence import Incidence, Params
+
+    ev = Incidence(Params(line="relative"))
+    s = ev.county["survey"]
+    y, w = s["income_pc_2018"].to_numpy(), (s["weight"] * s["household_size"]).to_numpy()
+    design = {"strata": s["township_id"].to_numpy(), "clusters": s["village_id"].to_numpy()}
+    value, source = ev.line
+    assert value == pytest.approx(0.6 * ind.median(y, w, se="none").estimate) and "median" in source
+    table = ev._survey_table.set_index("indicator")
+    relative = ind.arpr(y, w, **design)
+    assert table.loc["headcount", "estimate"] == pytest.approx(relative.estimate)
+    assert table.loc["headcount", "std_error"] == pytest.approx(relative.std_error)
+    assert table.loc["headcount", "std_error"] != pytest.approx(ind.fgt(y, value, 0, w, **design).std_error)
+    section = ev.survey()
+    assert any("sampling error" in item for item in section.shown if isinstance(item, str))
+    groups = ev.decomposition().tables["decomposition"].set_index("group")
+    assert groups.loc["total", "estimate"] == pytest.approx(ind.fgt(y, ind.relative_line(), 1, w).estimate)
+    by_cause = Incidence(Params(line="relative", group_by="cause")).decomposition()
+    assert any("taken as given" in item for item in by_cause.shown if isinstance(item, str))

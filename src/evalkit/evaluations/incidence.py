@@ -39,7 +39,7 @@ __all__ = [
     "SURVEY_INDICATOR_COLUMNS",
 ]
 
-Line = Literal["national", "screening"]
+Line = Literal["national", "screening", "relative"]
 GroupBy = Literal["township", "cause"]
 
 #: Columns of the survey-indicator table.
@@ -51,7 +51,14 @@ class Params(Spec):
     """Parameters of ``01_incidence_trends``."""
 
     line: Line = param(
-        "national", "poverty line for the survey and registry sections: national or screening (4,000 yuan)"
+        "national",
+        "poverty line for the survey and registry sections: national, screening (4,000 yuan) or relative "
+        "(a share of the survey's median, estimated)",
+    )
+    relative_share: float = param(
+        0.6,
+        "share of the survey's weighted median income that is the line when line is relative (0.6: the EU's)",
+        check=(lambda v: 0 < v <= 1, "in (0, 1]"),
     )
     group_by: GroupBy = param("township", "decomposition by township (survey) or cause (registry)")
     af_k: float = param(
@@ -66,11 +73,14 @@ class Params(Spec):
 # ---------------------------------------------------------------- tables from the county's data
 
 
-def survey_indicators(survey: pd.DataFrame, line: float, *, level: float = 0.95, reps: int = 500) -> pd.DataFrame:
+def survey_indicators(
+    survey: pd.DataFrame, line: float | ind.RelativeLine, *, level: float = 0.95, reps: int = 500
+) -> pd.DataFrame:
     """Poverty and inequality indicators of the survey's 2018 per-capita income with design-based intervals.
 
     Persons are weighted (household weight × size); strata are townships and clusters villages. Columns
-    :data:`SURVEY_INDICATOR_COLUMNS`.
+    :data:`SURVEY_INDICATOR_COLUMNS`. With a relative ``line`` the FGT and Watts intervals include the
+    line's estimation; Sen and SST (bootstrap) take the estimated line as given.
     """
     y = survey["income_pc_2018"].to_numpy(dtype=float)
     design = {
@@ -79,13 +89,14 @@ def survey_indicators(survey: pd.DataFrame, line: float, *, level: float = 0.95,
         "reps": reps,
     }
     w = (survey["weight"] * survey["household_size"]).to_numpy(dtype=float)
+    fixed = line.value(y, w) if isinstance(line, ind.RelativeLine) else line
     estimates = [
         core.fgt(y, line, 0, w, **design),
         core.fgt(y, line, 1, w, **design),
         core.fgt(y, line, 2, w, **design),
         core.watts(y, line, w, **design),
-        core.sen(y, line, w, **design),
-        core.sst(y, line, w, **design),
+        core.sen(y, fixed, w, **design),
+        core.sst(y, fixed, w, **design),
         core.gini(y, w, **design),
         core.theil(y, w, kind="T", **design),
         core.theil(y, w, kind="L", **design),
@@ -110,7 +121,13 @@ def cause_names(lang: str = "en", data_dir: str | None = None) -> dict[str, str]
 
 
 def decomposition(
-    county: dict[str, pd.DataFrame], year: int, line: float, group_by: str, *, order: float = 1, lang: str = "en"
+    county: dict[str, pd.DataFrame],
+    year: int,
+    line: float | ind.RelativeLine,
+    group_by: str,
+    *,
+    order: float = 1,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """FGT of ``order`` (1: the poverty gap) by subgroup with exact contributions.
 
@@ -290,20 +307,42 @@ class Incidence(Evaluation):
     @cached_property
     def line(self) -> tuple[float, str]:
         """The chosen line for 2018 (the survey's year) and where it comes from."""
+        if self.p.line == "relative":
+            s = self.county["survey"]
+            value = self.relative_line.value(s["income_pc_2018"], s["weight"] * s["household_size"])
+            return value, f"{self.p.relative_share:.0%} of the survey's weighted median income, estimated"
         return reference.poverty_line(self.p.line, 2018, self.data_dir)
+
+    @property
+    def relative_line(self) -> ind.RelativeLine:
+        """The relative line of the parameters (used when ``line`` is ``relative``)."""
+        return ind.relative_line(self.p.relative_share)
+
+    @property
+    def _line_for_survey(self) -> float | ind.RelativeLine:
+        return self.relative_line if self.p.line == "relative" else self.line[0]
 
     @cached_property
     def _survey_table(self) -> pd.DataFrame:
-        return survey_indicators(self.county["survey"], self.line[0])
+        return survey_indicators(self.county["survey"], self._line_for_survey)
 
     @needs("survey")
     def survey(self) -> report.Section:
         """Depth, severity and inequality from the survey, with design-based intervals."""
         s = self.section()
         value, source = self.line
-        if self.p.lang == "zh":
-            source = reference.poverty_line(self.p.line, 2018, self.data_dir, lang="zh")[1]
-        s.note(f"line: {value:,.1f} yuan ({source})", f"贫困线：{value:,.1f}元，取{source}。")
+        if self.p.line == "relative":
+            share = f"{self.p.relative_share:.0%}"
+            s.note(
+                f"line: {value:,.1f} yuan ({source}); the intervals of the headcount, the gaps and the Watts index "
+                "include the line's sampling error, Sen and SST take the estimated line as given.",
+                f"贫困线：{value:,.1f}元，取抽样调查加权收入中位数的{share}（估计值）；贫困发生率、贫困距和 Watts "
+                "指数的置信区间计入了贫困线本身的抽样误差，Sen 指数和 SST 指数把估计的贫困线视为给定。",
+            )
+        else:
+            if self.p.lang == "zh":
+                source = reference.poverty_line(self.p.line, 2018, self.data_dir, lang="zh")[1]
+            s.note(f"line: {value:,.1f} yuan ({source})", f"贫困线：{value:,.1f}元，取{source}。")
         s.table("survey_indicators", self._survey_table)
         return s
 
@@ -314,9 +353,17 @@ class Incidence(Evaluation):
             s.note(why)
             return s
         year = min(self.p.year, 2018)
-        line = (
-            reference.poverty_line(self.p.line, year, self.data_dir)[0] if self.p.group_by == "cause" else self.line[0]
-        )
+        if self.p.group_by == "township":
+            line = self._line_for_survey
+        elif self.p.line == "relative":  # the registry cohort is the poor: the line comes from the survey
+            line = self.line[0]
+            s.note(
+                f"The registry cohort is measured against the survey's relative line, {line:,.1f} yuan, taken "
+                "as given.",
+                f"建档立卡人群按抽样调查估计的相对贫困线（{line:,.1f}元）衡量，该线视为给定。",
+            )
+        else:
+            line = reference.poverty_line(self.p.line, year, self.data_dir)[0]
         s.table("decomposition", decomposition(self.county, year, line, self.p.group_by, lang=self.p.lang))
         return s
 
