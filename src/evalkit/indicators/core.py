@@ -215,20 +215,26 @@ def watts(
     se = check_se(se, design)
     mask = domain_mask(domain, y.size)
     if isinstance(line, RelativeLine):
-        t = line.value(y, design.weights)
-        if np.any((y < t) & (y <= 0)):
-            raise ValueError("Watts index is undefined for incomes <= 0 below the line; use fgt")
+        t = line.value(y, design.weights)  # the whole sample's line, zero incomes included
+        inside = np.ones(y.size, dtype=bool) if mask is None else mask
+        if np.any((y < t) & (y <= 0) & inside):
+            raise ValueError(
+                "Watts index is undefined for incomes <= 0 below the line; use fgt, or a domain of positive "
+                "incomes (domain=income > 0: the line stays the whole sample's)"
+            )
 
         def terms(y: np.ndarray, t: np.ndarray) -> np.ndarray:
-            poor = y < t
+            poor = (y < t) & (y > 0)  # incomes <= 0 are outside the domain here (checked above)
             return np.where(poor, np.log(np.where(poor, t / np.where(poor, y, 1.0), 1.0)), 0.0)
 
         def slope(y: np.ndarray, t: float) -> np.ndarray:  # d/dt ln(t / y) = 1 / t over the poor
-            return (y < t) / t
+            return ((y < t) & (y > 0)) / t
 
         return _relative("watts", y, design, line, terms, slope, 0.0, se, reps, seed, {}, mask)
     z = _line(line, y.size)
     poor = y < z
+    if mask is not None:
+        poor &= mask
     if np.any(poor & (y <= 0)):
         raise ValueError(
             f"Watts index is undefined for incomes <= 0 ({int((poor & (y <= 0)).sum())} poor observations); "
@@ -376,7 +382,7 @@ def theil(
     y, design = prepare(income, weights, strata, clusters, design)
     se = check_se(se, design)
     mask = domain_mask(domain, y.size)
-    _positive(y, "the Theil index")
+    _positive(y if mask is None else y[mask], "the Theil index")
 
     if kind == "T":
 
@@ -422,7 +428,7 @@ def atkinson(
     y, design = prepare(income, weights, strata, clusters, design)
     se = check_se(se, design)
     mask = domain_mask(domain, y.size)
-    _positive(y, "the Atkinson index")
+    _positive(y if mask is None else y[mask], "the Atkinson index")
     e = float(epsilon)
 
     def statistic(ys: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -496,8 +502,8 @@ def generalized_entropy(
     se = check_se(se, design)
     mask = domain_mask(domain, y.size)
     if e < 1:
-        _positive(y, "the generalized entropy index with theta <= 1")
-    elif np.any(y < 0):
+        _positive(y if mask is None else y[mask], "the generalized entropy index with theta <= 1")
+    elif np.any((y if mask is None else y[mask]) < 0):
         raise ValueError("the generalized entropy index needs non-negative incomes")
 
     def statistic(ys: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ __all__ = [
     "density",
     "weighted_quantile",
     "quantile_influence",
+    "local_mean",
     "RelativeLine",
     "relative_line",
     "STATISTICS",
@@ -92,6 +93,18 @@ def density(y: np.ndarray, weights: np.ndarray, at: float, h: float | None = Non
         raise ValueError("the income density needs incomes that vary (their standard deviation is zero)")
     u = (at - y) / h
     return float(weights @ np.exp(-0.5 * u * u) / (weights.sum() * h * math.sqrt(2 * math.pi)))
+
+
+def local_mean(y: np.ndarray, weights: np.ndarray, at: float, h: float | None = None) -> float:
+    """Kernel-weighted mean income around ``at`` (the slope of a partial income total at a quantile).
+
+    >>> local_mean(np.array([1.0, 3.0]), np.array([1.0, 1.0]), 2.0, h=1.0)  # symmetric: the midpoint
+    2.0
+    """
+    h = bandwidth(y, weights) if h is None else h
+    u = (at - y) / h
+    kernel = weights * np.exp(-0.5 * u * u)
+    return float(kernel @ y / kernel.sum())
 
 
 def quantile_influence(y: np.ndarray, weights: np.ndarray, p: float, q: float, inside: np.ndarray) -> np.ndarray:

@@ -10,8 +10,9 @@
 Influence values (Deville 1999; Osier 2009): the threshold's is ``share`` times the median's. The poor
 median ``m`` solves ``F(m) = arpr / 2``, so its influence value is
 ``(arpr_influence / 2 - (1[y <= m] - arpr / 2) / N) / f(m)``. A partial total ``sum w y 1[y <= q]`` at a
-quantile ``q`` of order ``p`` has influence ``y 1[y <= q] - q (1[y <= q] - p)`` (the density cancels),
-which gives the quintile share ratio's by the ratio rule.
+quantile ``q`` of order ``p`` has influence ``y 1[y <= q] - m(q) (1[y <= q] - p)``, where ``m(q)`` is the
+kernel-weighted mean income around ``q`` (the same Gaussian kernel; it tends to ``q``, and is what convey
+uses), which gives the quintile share ratio's by the ratio rule.
 
 Definitions: R's convey counts a person whose income equals the threshold as poor (``<=``), laeken and
 evalkit's :func:`~evalkit.indicators.fgt` do not (``<``); :func:`poor_median` follows convey (it is the
@@ -40,6 +41,7 @@ from evalkit.indicators.quantiles import (
     RelativeLine,
     _quantile_rows,
     density,
+    local_mean,
     quantile,
     quantile_influence,
     weighted_quantile,
@@ -273,8 +275,8 @@ def qsr(
         high = _quantile_rows(ys, ws[None, :], 0.8)[0]
         below_low, below_high = ys <= low, ys <= high
         bottom = ws @ (ys * below_low)
-        z_bottom = ys * below_low - low * (below_low - 0.2)
-        z_top = ys - (ys * below_high - high * (below_high - 0.8))
+        z_bottom = ys * below_low - local_mean(ys, ws, low) * (below_low - 0.2)
+        z_top = ys - (ys * below_high - local_mean(ys, ws, high) * (below_high - 0.8))
         return (z_top - value * z_bottom) / bottom
 
     return unit_estimate("qsr", y, design, statistic, influence, se, reps, seed, {}, mask)
