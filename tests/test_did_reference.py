@@ -102,29 +102,43 @@ def test_event_windows_equal_moderndid(mpdta, window) -> None:
 
 
 def test_dids_published_numbers_on_mpdta(mpdta) -> None:
-    """Point estimates as did prints them (4 decimals); its printed errors are from its multiplier bootstrap,
-    so they are compared with our analytic errors within the bootstrap's noise (15%)."""
+    """R did's own numbers on mpdta (tests/reference/did_mpdta.csv, 114 rows): analytic group-time effects,
+    aggregations, event windows, the universal base and the pre-test, printed to 10-16 digits by reference
+    files generated with did 2.5 (agreement to 1e-8); and did's printed bootstrap table, whose point estimates
+    agree to the 4 printed decimals and whose errors, random draws, within 15% of the analytic ones."""
     reference = pd.read_csv(REFERENCE)
-    assert reference["source"].str.startswith("http").all()
-    results = {}
+    assert reference["source"].str.startswith("https://").all() and len(reference) == 114
+    options = {name: mine for name, (_, mine) in CONFIGURATIONS.items()}
+    options["universal"] = {"base_period": "universal", "covariates": [], "estimator": "reg"}
+    fits = {name: _ours(mpdta, **kw) for name, kw in options.items() if name in set(reference["configuration"])}
     for _, row in reference.iterrows():
-        key = (row["configuration"], row["aggregation"])
-        if key not in results:
-            result = _ours(mpdta, **CONFIGURATIONS[row["configuration"]][1])
-            results[key] = result if row["aggregation"] == "group_time" else result.aggregate(row["aggregation"])
-        result = results[key]
-        if row["aggregation"] == "group_time":
+        result = fits[row["configuration"]]
+        kind = row["aggregation"]
+        if kind == "group_time":
             cell = result.group_time.set_index(["cohort", "period"]).loc[(int(row["cohort"]), int(row["period"]))]
             value, se = cell["att"], cell["std_error"]
-        elif pd.isna(row["e"]):
-            value, se = result.estimate, result.std_error
+        elif kind.startswith("pretest"):
+            value, se = result.details["pre_cells_wald" if kind == "pretest_wald" else "pre_cells_p_value"], np.nan
         else:
-            label = {"dynamic": "e", "group": "cohort", "calendar": "period"}[row["aggregation"]]
-            at = result.path.set_index(label).loc[int(row["e"])]
-            value, se = at["estimate"], at["std_error"]
-        assert round(value, 4) == pytest.approx(row["value"], abs=1.5e-4), row.to_dict()
-        if not pd.isna(row["std_error"]):
+            name, _, balance = kind.partition("_balance_e=")
+            total = result.aggregate(name, balance_e=int(balance) if balance else None)
+            if pd.isna(row["e"]):
+                value, se = total.estimate, total.std_error
+            else:
+                label = {"dynamic": "e", "group": "cohort", "calendar": "period"}[name]
+                at = total.path.set_index(label).loc[int(row["e"])]
+                value, se = at["estimate"], at["std_error"]
+        if row["se_kind"] == "bootstrap":
+            assert round(value, 4) == pytest.approx(row["value"], abs=1.01e-4), row.to_dict()
             assert se == pytest.approx(row["std_error"], rel=0.15), row.to_dict()
+        elif kind == "pretest_p_value":
+            assert round(value, 5) == pytest.approx(row["value"], abs=1.01e-5), row.to_dict()
+        else:
+            assert value == pytest.approx(row["value"], abs=1e-8), row.to_dict()
+            if pd.isna(row["std_error"]):
+                assert np.isnan(se) or kind == "pretest_wald", row.to_dict()
+            else:
+                assert se == pytest.approx(row["std_error"], abs=1e-8), row.to_dict()
 
 
 def test_first_treated_and_a_treatment_column_give_the_same_effects(mpdta) -> None:
@@ -296,3 +310,22 @@ def test_the_imputation_path_recovers_growing_effects_and_its_errors_cover() -> 
     r = impact.did(frame, "y", "d", "u", "t", cluster="c", weights="w", method="imputation", reps=199, seed=4)
     assert r.details["bootstrap_std_error"] == pytest.approx(r.std_error, rel=0.3)
     assert r.path["relative_year"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_the_imputation_error_by_hand_on_two_periods() -> None:
+    """Four never-treated units and one unit treated in period 2: the estimate is the treated unit's change
+    minus the mean change of the others, and BJS's variance reduces to sum (change_i - mean change)^2 / N^2
+    (the treated observation is alone in its cohort and period, so its residual is zero)."""
+    change = np.array([1.0, 2.0, 4.0, 5.0])
+    rows = pd.DataFrame(
+        {
+            "u": np.repeat(np.arange(5), 2),
+            "t": np.tile([1, 2], 5),
+            "y": np.concatenate([[[0.0, c] for c in change], [[10.0, 20.0]]]).ravel(),
+            "d": [0, 0] * 4 + [0, 1],
+        }
+    )
+    r = impact.did(rows, "y", "d", "u", "t", method="imputation", reps=0)
+    assert r.estimate == pytest.approx(10 - change.mean())
+    assert r.std_error == pytest.approx(np.sqrt(((change - change.mean()) ** 2).sum()) / 4)
+    assert r.path.to_dict("records")[0]["estimate"] == pytest.approx(r.estimate)

@@ -14,7 +14,17 @@ def declared():
 
 
 def test_declared_parameters(declared) -> None:
-    assert list(declared) == ["year", "lang", "data_dir", "out_dir", "min_count", "line", "relative_share", "group_by", "af_k"]
+    assert list(declared) == [
+        "year",
+        "lang",
+        "data_dir",
+        "out_dir",
+        "min_count",
+        "line",
+        "relative_share",
+        "group_by",
+        "af_k",
+    ]
     assert declared["year"].type_name == "int" and declared["year"].default == 2018
     assert declared["lang"].default == "en" and declared["lang"].help
 

@@ -23,7 +23,9 @@ influence function (summed within clusters when ``cluster`` is coarser than the 
 square over the number of units, as did computes them when it does not bootstrap. ``bootstrap=True`` adds
 the multiplier bootstrap (Rademacher multipliers drawn per cluster, ``reps`` draws): bootstrap standard
 errors (interquartile range over that of the normal) and uniform confidence bands over the cells and over
-the event times.
+the event times. ``details`` holds two pre-trend tests: did's Wald test on the pre-treatment cells
+(``pre_cells_wald``, ``pre_cells_p_value``, chi-squared with one degree of freedom per cell) and an F test on
+the event-time estimates before adoption (``pretrend_p_value``).
 
 Cohorts already treated in the first observed period have no untreated base and are left out, units first
 treated after the last period count as never treated (both reported in ``details``). Units missing one
@@ -382,6 +384,13 @@ def callaway_santanna(
         "cohorts_treated_in_first_period": int(early.sum()),
         "units_treated_after_the_last_period": int(late.sum()),
     }
+    before = np.flatnonzero((cells["period"] < cells["cohort"]).to_numpy() & fit.influence.any(axis=0))
+    if before.size:  # did's pre-test: Wald on the pre-treatment cells, chi-squared with one df per cell
+        cell_vcov = _variance(fit.influence[:, before], fit.clusters)
+        b = cells["att"].to_numpy()[before]
+        wald = float(b @ np.linalg.pinv(cell_vcov) @ b)
+        details["pre_cells_wald"] = wald
+        details["pre_cells_p_value"] = float(stats.chi2.sf(wald, before.size))
     if path is not None:
         pre = np.flatnonzero(path["relative_year"].to_numpy() < 0)
         if pre.size:
