@@ -282,3 +282,42 @@ def test_equivalize_counts_adults_and_children() -> None:
     assert "equivalent_adults" not in households.columns  # a new frame; the input is untouched
     with pytest.raises(ValueError, match="1 households have no members listed"):
         ind.equivalize(households.assign(household_id=["A", "B", "D"]), "income", members)
+
+
+# ---------------------------------------------------------------- any indicator by group; Watts decomposition
+
+
+def test_by_group_gives_each_groups_domain_estimate_and_the_total() -> None:
+    rng = np.random.default_rng(18)
+    n = 900
+    y = rng.lognormal(8, 0.6, n)
+    w = rng.uniform(1, 3, n)
+    groups = rng.choice(["east", "west", "north"], n)
+    table = ind.by_group(ind.gini, y, groups, w).set_index("group")
+    assert list(table.index) == ["east", "north", "west", "total"]
+    for g in ("east", "north", "west"):
+        direct = ind.gini(y, w, domain=groups == g)
+        assert table.loc[g, "estimate"] == direct.estimate and table.loc[g, "std_error"] == direct.std_error
+    assert table.loc["total", "estimate"] == ind.gini(y, w).estimate
+    arpr = ind.by_group(ind.arpr, y, groups, w).set_index("group")
+    assert arpr.loc["east", "estimate"] == pytest.approx(
+        (w * (groups == "east")) @ (y < ind.relative_line().value(y, w)) / (w * (groups == "east")).sum()
+    )  # the whole sample's line applied to the group
+
+
+def test_the_watts_decomposition_multiplies_out_and_its_errors_agree_with_the_bootstrap() -> None:
+    rng = np.random.default_rng(19)
+    y = rng.lognormal(8, 0.8, 20_000)
+    for line in (2000.0, ind.relative_line()):
+        table = ind.watts_decomposition(y, line).set_index("component")
+        h, gap, theil = (table.loc[k, "estimate"] for k in ("headcount", "watts_gap_ratio", "theil_poor"))
+        assert table.loc["watts", "estimate"] == pytest.approx(h * (gap + theil), rel=1e-12)
+        assert table.loc["watts", "std_error"] == pytest.approx(ind.watts(y, line).std_error, rel=1e-12)
+        # components by the bootstrap: resample persons, recompute the decomposition (the line too)
+        draws = []
+        for _ in range(200):
+            pick = rng.integers(0, y.size, y.size)
+            draws.append(ind.watts_decomposition(y[pick], line, se="none").set_index("component")["estimate"])
+        spread = pd.concat(draws, axis=1).std(axis=1, ddof=1)
+        for component in ("headcount", "watts_gap_ratio", "theil_poor"):
+            assert spread[component] == pytest.approx(table.loc[component, "std_error"], rel=0.2), (line, component)

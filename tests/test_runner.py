@@ -118,7 +118,7 @@ def test_unknown_parameter_stops_before_running(tmp_path, run_cli) -> None:
     assert (
         "unknown parameter 'colour': no notebook run here takes it; they take: af_k, budget, caliper, clean_dir, "
         "cluster, comparison, covariates, data_dir, dataset, estimators, group_by, icc, lang, line, min_count, "
-        "monitoring_line, out_dir, outcome, p_true, per_village, power, region, remaining_persons, reps, "
+        "monitoring_line, out_dir, outcome, p_true, per_village, power, region, relative_share, remaining_persons, reps, "
         "rural_persons, seed, survey_file, treatment, wild_cluster, year" in done.stderr
     )
     assert "Traceback" not in done.stderr

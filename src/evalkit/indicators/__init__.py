@@ -35,6 +35,7 @@ from evalkit.indicators.core import (
 )
 from evalkit.indicators.decompose import fgt_by_group, fgt_change, fgt_table, growth_redistribution, lorenz
 from evalkit.indicators.design import REPLICATE_TYPES, Design
+from evalkit.indicators.groups import WATTS_COMPONENTS, by_group, watts_decomposition
 from evalkit.indicators.dynamics import (
     Bunching,
     bunching,
@@ -71,6 +72,9 @@ __all__ = [
     "generalized_entropy",
     "equivalize",
     "SCALES",
+    "by_group",
+    "watts_decomposition",
+    "WATTS_COMPONENTS",
     "fgt",
     "watts",
     "sen",
