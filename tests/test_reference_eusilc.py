@@ -193,3 +193,18 @@ def test_a_different_bandwidth_gives_visibly_different_errors(design, monkeypatc
     monkeypatch.setattr(quantiles, "bandwidth", on_sample_size)
     other = ind.arpt(y, design=d).std_error
     assert abs(other - 50.63622) > 0.5
+
+
+def test_equivalize_reproduces_laekens_equivalized_household_size(laeken) -> None:
+    """eusilc's ``eqSS`` is laeken's modified-OECD equivalized size (children under 14 at 0.3, further
+    adults at 0.5); equivalize on its persons' ages gives the same for every household, and dividing
+    ``eqSS x eqIncome`` by it gives ``eqIncome`` back."""
+    data, _ = laeken
+    households = data.groupby("db030").agg(eqSS=("eqSS", "first"), eqIncome=("eqIncome", "first")).reset_index()
+    households = households.rename(columns={"db030": "household_id"})
+    households["income"] = households["eqIncome"] * households["eqSS"]
+    members = data.rename(columns={"db030": "household_id"})[["household_id", "age"]]
+    out = ind.equivalize(households, "income", members)
+    assert len(out) == 6000
+    assert (out["equivalent_adults"] == out["eqSS"]).all()
+    assert out["income_equivalized"].to_numpy() == pytest.approx(out["eqIncome"].to_numpy(), rel=1e-12)

@@ -260,6 +260,9 @@ def test_every_indicator_gives_domain_estimates_with_the_full_designs_variance()
         inside = f(y, w, domain=domain, se="none").estimate
         alone = f(y[domain], w[domain], se="none").estimate
         assert inside == pytest.approx(alone, rel=1e-12)
+    amount = np.where(y < 3000, y / 10, 0.0)
+    inside = ind.concentration_index(y, amount, w, domain=domain, se="none").estimate
+    assert inside == pytest.approx(ind.concentration_index(y[domain], amount[domain], w[domain], se="none").estimate)
     table = ind.fgt_by_group(y, 3000, domain, 0, w).set_index("group")
     assert table.loc[True, "std_error"] == pytest.approx(ind.fgt(y, 3000, 0, w, domain=domain).std_error)
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.indicators.estimation import prepare, unit_estimate
+from evalkit.indicators.design import Design
+from evalkit.indicators.estimation import check_se, domain_mask, prepare, unit_estimate
 from evalkit.indicators.results import Estimate
 
 __all__ = ["concentration_index", "concentration_curve"]
@@ -38,22 +39,29 @@ def concentration_index(
     *,
     strata: object = None,
     clusters: object = None,
+    design: Design | None = None,
+    domain: object = None,
     se: str = "bootstrap",
     reps: int = 500,
     seed: int = 0,
 ) -> Estimate:
-    """Concentration index of ``amount`` (loans, 0 for non-borrowers) over households ranked by ``income``."""
-    y, design = prepare(income, weights, strata, clusters)
+    """Concentration index of ``amount`` (loans, 0 for non-borrowers) over households ranked by ``income``
+    (within ``domain`` when one is given, with the full design's bootstrap)."""
+    y, design = prepare(income, weights, strata, clusters, design)
+    se = check_se(se, design)
+    mask = domain_mask(domain, y.size)
     x = np.asarray(amount, dtype=float)
-    if x.shape != y.shape or np.any(x < 0) or x.sum() <= 0:
+    if x.shape != y.shape or np.any(x < 0) or (x if mask is None else x[mask]).sum() <= 0:
         raise ValueError("amount must be non-negative, one value per household, with some loans")
     order = np.argsort(y, kind="stable")
+    if mask is not None:
+        order = order[mask[order]]
     xs = x[order]
 
     def statistic(_ys: np.ndarray, w: np.ndarray) -> np.ndarray:
         return _concentration_rows(_ys, w, xs)
 
-    return unit_estimate("concentration_index", y, design, statistic, None, se, reps, seed, {})
+    return unit_estimate("concentration_index", y, design, statistic, None, se, reps, seed, {}, mask)
 
 
 def concentration_curve(income: object, amount: object, weights: object = None, points: int = 20) -> pd.DataFrame:
