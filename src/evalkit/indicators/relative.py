@@ -32,6 +32,8 @@ Ten persons with incomes 1 to 10: the median is 5, the threshold 3, two persons 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from evalkit.indicators.core import fgt
@@ -81,14 +83,11 @@ def arpt(
         reps=reps,
         seed=seed,
     )
-    return Estimate(
+    return replace(
+        median,
         indicator="arpt",
         estimate=share * median.estimate,
         std_error=share * median.std_error,
-        df=median.df,
-        n=median.n,
-        n_clusters=median.n_clusters,
-        se_method=median.se_method,
         details={"share": share},
     )
 
@@ -125,16 +124,7 @@ def arpr(
         reps=reps,
         seed=seed,
     )
-    return Estimate(
-        indicator="arpr",
-        estimate=result.estimate,
-        std_error=result.std_error,
-        df=result.df,
-        n=result.n,
-        n_clusters=result.n_clusters,
-        se_method=result.se_method,
-        details=result.details,
-    )
+    return replace(result, indicator="arpr")
 
 
 def _poor_median_parts(
