@@ -33,7 +33,6 @@ from evalkit.indicators.estimation import (
     domain_mask,
     prepare,
     ratio_estimate,
-    replicate_weights,
     unit_estimate,
 )
 from evalkit.indicators.quantiles import RelativeLine, density
@@ -101,10 +100,12 @@ def _relative(
         method, std = "linearized", float(np.sqrt(design.variance(z)))
     elif se in ("bootstrap", "replicate"):
         order = np.argsort(y, kind="stable")
-        rows = replicate_weights(design, se, reps, seed)
+        factors = design.replicates if se == "replicate" else design.replicate_factors(reps, seed)
+        assert factors is not None
         values = []
-        for i in range(0, rows.shape[0], _CHUNK):
-            chunk = rows[i : i + _CHUNK]
+        for i in range(0, factors.shape[0], _CHUNK):  # weight rows built a chunk at a time (bounds memory)
+            part = factors[i : i + _CHUNK]
+            chunk = part if se == "replicate" else part[:, design.clusters] * w[None, :]
             lines = line.values(y[order], chunk[:, order])
             terms_r = terms(y[None, :], lines[:, None])
             values.append(((chunk * inside) * terms_r).sum(axis=1) / (chunk * inside).sum(axis=1))

@@ -73,14 +73,6 @@ def domain_mask(domain: object, n: int) -> np.ndarray | None:
     return mask
 
 
-def replicate_weights(design: Design, se: str, reps: int, seed: int) -> np.ndarray:
-    """Rows of weights for the bootstrap or the design's replicates, shape (replicates, n)."""
-    if se == "replicate":
-        assert design.replicates is not None
-        return design.replicates
-    return design.replicate_factors(reps, seed)[:, design.clusters] * design.weights[None, :]
-
-
 def _spread(design: Design, se: str, values: np.ndarray, estimate: float) -> tuple[str, float]:
     if se == "replicate":
         return "replicate", float(np.sqrt(design.replicate_variance(values, estimate)))
@@ -107,9 +99,15 @@ def ratio_estimate(
     method, std = "none", float("nan")
     if se in ("auto", "linearized"):
         method, std = "linearized", float(np.sqrt(design.variance(inside * (u - value) / total_w)))
-    elif se in ("bootstrap", "replicate"):
-        rows = replicate_weights(design, se, reps, seed) * inside[None, :]
-        method, std = _spread(design, se, (rows @ u) / rows.sum(axis=1), value)
+    elif se == "replicate":
+        assert design.replicates is not None
+        rows = design.replicates
+        method, std = _spread(design, se, (rows @ (inside * u)) / (rows @ inside.astype(float)), value)
+    elif se == "bootstrap":  # on cluster totals: one matrix product per total, no (replicates x n) matrix
+        factors = design.replicate_factors(reps, seed)
+        num = factors @ design.cluster_totals(inside * u)
+        den = factors @ design.cluster_totals(inside.astype(float))
+        method, std = _spread(design, se, num / den, value)
     return Estimate.on(design, name, value, std, method, details)
 
 
