@@ -101,7 +101,7 @@ def did(
     leads: int = 3,
     lags: int = 3,
     se: bool = True,
-    reps: int = 199,
+    reps: int | None = None,
     seed: int = 0,
     control: str = "not_yet",
     first_treated: str | None = None,
@@ -128,7 +128,8 @@ def did(
     se
         Compute standard errors.
     reps, seed
-        Cluster bootstrap of the imputation estimator.
+        Replicates of the imputation estimator's cluster bootstrap (default 199; 0 for none) and draws of
+        Callaway–Sant'Anna's multiplier bootstrap when ``bootstrap=True`` (default 999).
     control
         Comparison units of the heterogeneity-robust estimators: ``"not_yet"`` (never treated and not yet
         treated, the default) or ``"never"`` (never-treated units only). Two-way fixed effects, the event
@@ -178,7 +179,7 @@ def did(
             anticipation=anticipation,
             base_period=base_period,
             bootstrap=bootstrap,
-            reps=reps,
+            reps=999 if reps is None else reps,
             seed=seed,
         )
         return _with_dropped(result, len(used) - len(complete))
@@ -191,7 +192,20 @@ def did(
     used = data[[c for c in dict.fromkeys([outcome, treatment, unit, time, cluster or unit, weights]) if c]]
     frame = used.dropna()
     result = _dispatch(
-        frame, outcome, treatment, unit, time, cluster, weights, method, leads, lags, se, reps, seed, control
+        frame,
+        outcome,
+        treatment,
+        unit,
+        time,
+        cluster,
+        weights,
+        method,
+        leads,
+        lags,
+        se,
+        199 if reps is None else reps,
+        seed,
+        control,
     )
     return _with_dropped(result, len(used) - len(frame))
 
