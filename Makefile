@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scale.py --sizes 100000 1000000 10000000
 	$(BIN)/python benchmarks/indicators.py --reps 999
 	$(BIN)/python benchmarks/did.py
+	$(BIN)/python benchmarks/staggered.py
 	$(BIN)/python benchmarks/annual_run.py
 	$(BIN)/python benchmarks/clean.py
 
