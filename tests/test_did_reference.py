@@ -329,3 +329,48 @@ def test_the_imputation_error_by_hand_on_two_periods() -> None:
     assert r.estimate == pytest.approx(10 - change.mean())
     assert r.std_error == pytest.approx(np.sqrt(((change - change.mean()) ** 2).sum()) / 4)
     assert r.path.to_dict("records")[0]["estimate"] == pytest.approx(r.estimate)
+
+
+def test_units_treated_in_a_period_numbered_zero_are_treated_in_the_first_period_not_controls() -> None:
+    """Periods numbered from 0: units treated from period 0 are left out as treated in the first period (they
+    have no untreated base), never taken for never-treated comparison units; a first_treated of 0 is then
+    ambiguous and refused."""
+    rng = np.random.default_rng(7)
+    n, periods = 300, 5
+    unit = np.repeat(np.arange(n), periods)
+    first = rng.choice([-1, 0, 2, 3], n)  # -1: never
+    noise = rng.normal(0, 0.1, unit.size)
+    shifted = []
+    for origin in (0, 1):
+        t = np.tile(np.arange(periods), n) + origin
+        start = np.where(first[unit] >= 0, first[unit] + origin, 10**6)
+        treated = t >= start
+        y = 0.5 * t + np.where(treated, 2.0 + (t - start), 0.0) + noise
+        frame = pd.DataFrame({"u": unit, "t": t, "y": y, "d": treated.astype(int)})
+        r = impact.did(frame, "y", "d", "u", "t", method="callaway_santanna", control="never")
+        assert r.details["cohorts_treated_in_first_period"] == int((first == 0).sum())
+        shifted.append(r.estimate)
+    assert shifted[0] == pytest.approx(shifted[1], abs=1e-9)
+    zero = pd.DataFrame({"u": [0, 0, 1, 1], "t": [0, 1, 0, 1], "y": [0.0, 1, 0, 2], "g": [0, 0, 1, 1]})
+    with pytest.raises(EstimationError, match="0 means never treated"):
+        impact.did(zero, "y", None, "u", "t", method="callaway_santanna", first_treated="g")
+
+
+def test_imputation_leaves_out_treated_cells_its_untreated_graph_does_not_connect() -> None:
+    """Never-treated units seen only in periods 1-2, or only in 3-4: a unit treated from period 3 and seen
+    untreated only in 1-2 cannot have its period-3 outcome imputed (the two halves' levels are not tied);
+    it is left out and counted, and with nothing identifiable the estimator says so."""
+    rows = []
+    for i in range(6):  # never treated, first half or second half of the periods
+        periods = (1, 2) if i < 3 else (3, 4)
+        rows += [{"u": i, "t": p, "y": float(i + p + (10 if p > 2 else 0)), "d": 0} for p in periods]
+    rows += [{"u": 6, "t": p, "y": float(p + (2 if p >= 3 else 0)), "d": int(p >= 3)} for p in (1, 2, 3, 4)]
+    rows += [{"u": 7, "t": p, "y": float(p + 11 + (2 if p == 4 else 0)), "d": int(p == 4)} for p in (3, 4)]
+    frame = pd.DataFrame(rows)
+    r = impact.did(frame, "y", "d", "u", "t", method="imputation", reps=0)
+    assert r.details["treated_observations"] == 1  # unit 7 in period 4 only
+    assert r.details["treated_without_untreated_cell"] == 2
+    assert r.estimate == pytest.approx(2.0)
+    never = frame.loc[frame["u"] >= 6]
+    with pytest.raises(EstimationError, match="no treated observation has an imputable"):
+        impact.did(never, "y", "d", "u", "t", method="imputation", control="never", reps=0)

@@ -324,3 +324,22 @@ def test_the_watts_decomposition_multiplies_out_and_its_errors_agree_with_the_bo
         spread = pd.concat(draws, axis=1).std(axis=1, ddof=1)
         for component in ("headcount", "watts_gap_ratio", "theil_poor"):
             assert spread[component] == pytest.approx(table.loc[component, "std_error"], rel=0.2), (line, component)
+
+
+def test_review_cases_domains_and_orders_below_one() -> None:
+    rng = np.random.default_rng(20)
+    y = rng.lognormal(8, 0.6, 2000)
+    domain = rng.uniform(size=y.size) < 0.3
+    for f in (ind.poor_median, ind.rmpg):  # se="none" keeps the domain
+        assert f(y, domain=domain, se="none").estimate == f(y, domain=domain).estimate
+    one = np.array(["all"] * y.size)
+    table = ind.fgt_by_group(y, ind.relative_line(), one, 0.5).set_index("group")
+    assert table.loc["all", "std_error"] == pytest.approx(table.loc["total", "std_error"], rel=1e-10)
+    with pytest.raises(ValueError, match="linearized standard errors"):
+        ind.fgt_by_group(y, 3000, one, 0, se="bootstrap")
+    clusters = np.arange(y.size) // 100
+    tiny = clusters == 0  # a domain inside one cluster: some bootstrap replicates leave it empty
+    with pytest.raises(ValueError, match="replicates leave the domain"):
+        ind.median(y, clusters=clusters, domain=tiny, se="bootstrap", reps=200)
+    with pytest.raises(ValueError, match="replicates leave the domain"):
+        ind.mean_income(y, clusters=clusters, domain=tiny, se="bootstrap", reps=200)

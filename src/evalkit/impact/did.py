@@ -162,8 +162,7 @@ def did(
         checked = list(dict.fromkeys(c for c in columns if c is not None))
         used = data[list(dict.fromkeys([*checked, first_treated] if first_treated else checked))]
         complete = used[used[checked].notna().all(axis=1).to_numpy()]
-        if first_treated is not None:  # missing means never treated here, not a missing value
-            complete = complete.assign(**{first_treated: complete[first_treated].fillna(0)})
+        # a missing first_treated means never treated, not a missing value: those rows are kept
         result = callaway_santanna(
             complete,
             outcome,

@@ -14,13 +14,20 @@ clustered by ``cluster``: ``sum_c (sum_{it in c} v_it e_it)^2``, with ``e_it`` t
 treated observations, ``tau_it`` minus the ``v^2``-weighted mean of ``tau`` in its cohort and period (the
 default of their Stata command, without the leave-out refinement).
 
-A cluster bootstrap (``reps`` replicates) is reported beside it in ``details``.
+A treated observation enters only when its unit and its period are connected through untreated
+observations (else its imputed outcome would rest on an arbitrary normalization); those left out are
+counted in ``details["treated_without_untreated_cell"]``. A cluster bootstrap (``reps`` replicates) is
+reported beside it in ``details``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from evalkit.errors import EstimationError
 
 from evalkit.impact.effect import Effect, effect
 from evalkit.results import critical_value
@@ -71,10 +78,31 @@ def impute(y, d, u, t, w, control="not_yet"):
     return a, b, wu, wt, untreated
 
 
+def identified_cells(d, u, t, w, fit, control="not_yet") -> np.ndarray:
+    """Treated observations whose untreated outcome the fitted effects identify: the unit and the period are
+    connected through untreated observations (one component of the unit-period graph of ``fit``); with
+    ``control="never"``, every untreated period of the unit and the period itself are connected through the
+    never-treated units."""
+    nu, nt = int(u.max()) + 1, int(t.max()) + 1
+    treated = d != 0
+    edges = fit & (w > 0)
+    graph = coo_matrix((np.ones(int(edges.sum())), (u[edges], nu + t[edges])), shape=(nu + nt, nu + nt))
+    _, component = connected_components(graph, directed=False)
+    period = component[nu + t]
+    if control != "never":
+        return treated & (component[u] == period) & np.isin(u, u[edges]) & np.isin(t, t[edges])
+    own = (d == 0) & ~fit & (w > 0)  # the treated units' own untreated observations
+    low = np.full(nu, np.iinfo(np.int64).max)
+    high = np.full(nu, -1)
+    np.minimum.at(low, u[own], period[own])
+    np.maximum.at(high, u[own], period[own])
+    return treated & (low[u] == high[u]) & (low[u] == period) & np.isin(t, t[edges])
+
+
 def att(y, d, u, t, w, control="not_yet") -> float:
     """The ATT alone (for the bootstrap)."""
-    a, b, wu, wt, _ = impute(y, d, u, t, w, control)
-    treated = (d != 0) & (wu[u] > 0) & (wt[t] > 0)
+    a, b, wu, wt, fit = impute(y, d, u, t, w, control)
+    treated = identified_cells(d, u, t, w, fit, control)
     return float(w[treated] @ (y - a[u] - b[t])[treated] / w[treated].sum())
 
 
@@ -140,7 +168,13 @@ def imputation(y, d, u, t, c, w, g, *, se, reps, seed, control="not_yet", level:
     """The ATT over treated observations, the event-time path, BJS analytic errors and a cluster bootstrap."""
     a, b, wu, wt, fit = impute(y, d, u, t, w, control)
     treated = d != 0
-    identified = treated & (wu[u] > 0) & (wt[t] > 0)
+    identified = identified_cells(d, u, t, w, fit, control)
+    if not identified.any():
+        raise EstimationError(
+            "no treated observation has an imputable untreated outcome: each needs untreated observations of its "
+            "unit and of its period that are connected"
+            + (" through never-treated units (there are none?)" if control == "never" else "")
+        )
     tau = np.where(identified, y - a[u] - b[t], 0.0)
     estimate = float(w[identified] @ tau[identified] / w[identified].sum())
     nu = int(u.max()) + 1

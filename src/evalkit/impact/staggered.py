@@ -97,7 +97,10 @@ def _cluster_of_units(frame: pd.DataFrame, unit: str, cluster: str | None, units
             f"column {cluster!r}: unit {per_unit.index[per_unit > 1][0]} is in more than one cluster; "
             "clusters must contain whole units"
         )
-    return pd.factorize(frame.groupby(unit)[cluster].first().reindex(units))[0]
+    codes = pd.factorize(frame.groupby(unit)[cluster].first().reindex(units))[0]
+    if np.any(codes < 0):
+        raise EstimationError(f"column {cluster!r}: {int((codes < 0).sum())} units have no cluster; fill or drop them")
+    return codes
 
 
 def _variance(influence: np.ndarray, clusters: np.ndarray) -> np.ndarray:
@@ -114,7 +117,7 @@ class _Fit:
 
     cells: pd.DataFrame  # cohort, period (time values), att
     influence: np.ndarray  # units x cells
-    cohort: np.ndarray  # each unit's cohort (time value; 0 never treated)
+    cohort: np.ndarray  # each unit's cohort (time value; inf never treated)
     weights: np.ndarray  # units' sampling weights, mean 1
     clusters: np.ndarray
     last_period: float
@@ -166,7 +169,7 @@ def _first_treated(
     units: pd.Index,
     times: pd.Index,
 ) -> np.ndarray:
-    """Each unit's first treated period as a time value (0: never treated)."""
+    """Each unit's first treated period as a time value (inf: never treated)."""
     if (treatment is None) == (first_treated is None):
         raise EstimationError("give the treatment either as a 0/1 column (treatment) or as first_treated, not both")
     if first_treated is not None:
@@ -176,9 +179,15 @@ def _first_treated(
             raise EstimationError(
                 f"column {first_treated!r}: unit {varies.index[varies][0]} has more than one first treated period"
             )
-        return values["min"].fillna(0).to_numpy(dtype=float)
+        cohort = values["min"].to_numpy(dtype=float)
+        if np.nanmin(np.asarray(times, dtype=float)) <= 0 and np.any(cohort == 0):
+            raise EstimationError(
+                f"column {first_treated!r}: 0 means never treated, but the periods of {time!r} include 0 or less; "
+                "leave never-treated units missing, or number the periods from 1"
+            )
+        return np.where(np.isnan(cohort) | (cohort == 0), np.inf, cohort)  # inf: never treated
     first = _cohorts(data, treatment, unit, time, units, times)
-    return np.where(first >= 0, np.asarray(times, dtype=float)[np.maximum(first, 0)], 0.0)
+    return np.where(first >= 0, np.asarray(times, dtype=float)[np.maximum(first, 0)], np.inf)
 
 
 def _numeric_covariates(data: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -259,6 +268,8 @@ def callaway_santanna(
         raise EstimationError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {estimator!r}")
     if base_period not in BASE_PERIODS:
         raise EstimationError(f"base_period must be one of {', '.join(BASE_PERIODS)}; got {base_period!r}")
+    if bootstrap and int(reps) < 2:
+        raise EstimationError(f"the multiplier bootstrap needs at least 2 draws; got reps={reps}")
     if int(anticipation) != anticipation or anticipation < 0:
         raise EstimationError(f"anticipation must be a whole number of periods >= 0; got {anticipation!r}")
     if data.duplicated([unit, time]).any():
@@ -267,9 +278,9 @@ def callaway_santanna(
     y, units, times = _wide(data, outcome, unit, time)
     time_values = np.asarray(times, dtype=float)
     cohort = _first_treated(data, treatment, first_treated, unit, time, units, times)
-    late = cohort > time_values[-1]
-    cohort = np.where(late, 0.0, cohort)
-    early = (cohort > 0) & (cohort <= time_values[0])
+    late = np.isfinite(cohort) & (cohort > time_values[-1])
+    cohort = np.where(late, np.inf, cohort)  # never treated within the panel
+    early = cohort <= time_values[0]
     keep = ~early
     unit_weights = np.ones(len(units)) if weights is None else _per_unit(data, weights, unit, units, "weight")
     if np.any(~np.isfinite(unit_weights)) or np.any(unit_weights < 0):
@@ -290,7 +301,7 @@ def callaway_santanna(
         x = x[keep]
     unit_weights = unit_weights / unit_weights.mean()
     n = y.shape[0]
-    never = cohort == 0
+    never = ~np.isfinite(cohort)
     if control == "never" and not never.any():
         raise EstimationError("control='never' needs never-treated units; there are none (use control='not_yet')")
     position = np.searchsorted(time_values, cohort)  # a cohort's first period at or after its value
@@ -479,6 +490,8 @@ def _aggregate(fit: _Fit, kind: str, min_e: float | None, max_e: float | None, b
     post = (event >= 0) & (event <= upper)
     parts: list[tuple[float, float, np.ndarray]] = []  # (label, estimate, influence)
     label = {"group": "cohort", "calendar": "period", "dynamic": "e"}.get(kind)
+    if not post.any():
+        raise EstimationError("no cell after adoption could be estimated: nothing to aggregate")
     if kind == "simple":
         value, phi = _weighted(fit, np.flatnonzero(post))
     elif kind == "group":

@@ -89,6 +89,8 @@ def _relative(
     u = terms(y, np.full(y.size, t))
     w_d = w * inside
     n_d = w_d.sum()
+    if n_d <= 0:
+        raise ValueError("the domain's weights sum to zero")
     value = float(w_d @ u / n_d)
     details = {**details, "line": t, "line_rule": line.describe()}
     method, std = "none", float("nan")
@@ -159,11 +161,8 @@ def fgt(
     name = {0: "headcount", 1: "poverty_gap", 2: "squared_gap"}.get(order, f"fgt_{order:g}")
     if isinstance(line, RelativeLine):
 
-        def slope(y: np.ndarray, t: float) -> np.ndarray:  # d/dt of ((t - y) / t)^order over the poor
-            if order == 0:
-                return np.zeros_like(y)
-            poor = y < t
-            return np.where(poor, order * np.where(poor, (t - y) / t, 0.0) ** (order - 1) * y / t**2, 0.0)
+        def slope(y: np.ndarray, t: float) -> np.ndarray:
+            return fgt_slope(y, t, order)
 
         jump = 1.0 if order == 0 else 0.0
         return _relative(
@@ -189,6 +188,15 @@ def fgt_terms(y: np.ndarray, z: np.ndarray, order: float) -> np.ndarray:
     """Each observation's FGT term: ((z - y) / z)^order when poor (y < z), else 0; 1 for the poor at order 0."""
     poor = y < z
     return poor.astype(float) if order == 0 else np.where(poor, np.where(poor, (z - y) / z, 0.0) ** order, 0.0)
+
+
+def fgt_slope(y: np.ndarray, t: float, order: float) -> np.ndarray:
+    """Each observation's d/dt of ((t - y) / t)^order (zero for the non-poor and at order 0)."""
+    if order == 0:
+        return np.zeros_like(y, dtype=float)
+    poor = y < t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(poor, order * np.where(poor, (t - y) / t, 1.0) ** (order - 1) * y / t**2, 0.0)
 
 
 def _show_line(z: np.ndarray) -> object:

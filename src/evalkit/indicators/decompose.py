@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.indicators.core import _line, fgt, fgt_terms
+from evalkit.indicators.core import _line, fgt, fgt_slope, fgt_terms
 from evalkit.indicators.design import Design
 from evalkit.indicators.estimation import prepare
 from evalkit.indicators.quantiles import RelativeLine, density
@@ -50,6 +50,8 @@ def fgt_by_group(
     :class:`~evalkit.indicators.RelativeLine`: it is estimated on the whole sample and its estimation enters
     every group's standard error.
     """
+    if se not in ("linearized", "none"):
+        raise ValueError(f"fgt_by_group has linearized standard errors (se='linearized' or 'none'); got {se!r}")
     y, design = prepare(income, weights, strata, clusters, design)
     g = pd.Series(np.asarray(groups))
     if len(g) != y.size:
@@ -78,9 +80,7 @@ def fgt_by_group(
         line_totals = np.zeros(design.n_clusters)
         if relative:  # each group's sensitivity to the line, and the line's own cluster totals
             t = float(z[0])
-            poor = y < t
-            terms = order * np.where(poor, (t - y) / t, 0.0) ** max(order - 1, 0) * y / t**2 if order else 0 * y
-            slope = np.bincount(codes, weights=w * np.where(poor, terms, 0.0), minlength=labels.size) / n_g
+            slope = np.bincount(codes, weights=w * fgt_slope(y, t, order), minlength=labels.size) / n_g
             if order == 0:
                 slope += [density(y[codes == i], w[codes == i], t) for i in range(labels.size)]
             line_totals = design.cluster_totals(line.influence(y, w))

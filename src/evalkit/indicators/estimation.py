@@ -73,6 +73,16 @@ def domain_mask(domain: object, n: int) -> np.ndarray | None:
     return mask
 
 
+def _finite(name: str, values: np.ndarray) -> np.ndarray:
+    """Replicate values, or an error saying that some replicates leave the domain without weight."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{name}: {int((~np.isfinite(values)).sum())} of {values.size} replicates leave the domain without "
+            "weight; use se='linearized' or a larger domain"
+        )
+    return values
+
+
 def _spread(design: Design, se: str, values: np.ndarray, estimate: float) -> tuple[str, float]:
     if se == "replicate":
         return "replicate", float(np.sqrt(design.replicate_variance(values, estimate)))
@@ -102,12 +112,13 @@ def ratio_estimate(
     elif se == "replicate":
         assert design.replicates is not None
         rows = design.replicates
-        method, std = _spread(design, se, (rows @ (inside * u)) / (rows @ inside.astype(float)), value)
+        method, std = _spread(design, se, _finite(name, (rows @ (inside * u)) / (rows @ inside.astype(float))), value)
     elif se == "bootstrap":  # on cluster totals: one matrix product per total, no (replicates x n) matrix
         factors = design.replicate_factors(reps, seed)
         num = factors @ design.cluster_totals(inside * u)
         den = factors @ design.cluster_totals(inside.astype(float))
-        method, std = _spread(design, se, num / den, value)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            method, std = _spread(design, se, _finite(name, num / den), value)
     return Estimate.on(design, name, value, std, method, details)
 
 
@@ -150,5 +161,10 @@ def unit_estimate(
         else:
             rows = design.replicate_factors(reps, seed)[:, design.clusters[order]] * ws[None, :]
         values = np.concatenate([statistic(ys, rows[i : i + _CHUNK]) for i in range(0, rows.shape[0], _CHUNK)])
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"{name}: {int((~np.isfinite(values)).sum())} of {values.size} {kind} replicates leave the domain "
+                "without weight or the indicator undefined; use se='linearized' or a larger domain"
+            )
         method, std = _spread(design, kind, values, value)
     return Estimate.on(design, name, value, std, method, details)

@@ -69,9 +69,11 @@ def weighted_quantile(y: object, p: float, weights: object = None) -> float:
 def _quantile_rows(ys: np.ndarray, w: np.ndarray, p: float) -> np.ndarray:
     """The ``p`` quantile of sorted incomes ``ys`` under each row of weights ``w`` (zero weights skipped)."""
     cum = np.cumsum(w, axis=1)
-    share = cum / cum[:, -1:]
+    total = cum[:, -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = cum / total
     reached = (share >= p) & (w > 0)
-    return ys[np.argmax(reached, axis=1)]
+    return np.where(total[:, 0] > 0, ys[np.argmax(reached, axis=1)], np.nan)  # no weight: no quantile
 
 
 def bandwidth(y: np.ndarray, weights: np.ndarray) -> float:

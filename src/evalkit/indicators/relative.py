@@ -227,10 +227,9 @@ def _poor_median_estimate(
         lines, medians = _rows_poor_median(ys, rows, share)
         return (lines - medians) / lines if name == "rmpg" else medians
 
-    if se in ("auto", "linearized"):
-        return Estimate.on(
-            design, name, float(value), float(np.sqrt(design.variance(influence))), "linearized", details
-        )
+    if se in ("auto", "linearized", "none"):
+        std = float(np.sqrt(design.variance(influence))) if se != "none" else float("nan")
+        return Estimate.on(design, name, float(value), std, "none" if se == "none" else "linearized", details)
     if mask is not None and se in ("bootstrap", "replicate"):
         raise ValueError(f"{name} in a domain has a linearized standard error only; use se='linearized'")
     return unit_estimate(name, y, design, statistic, None, se, reps, seed, details)

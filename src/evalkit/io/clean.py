@@ -655,7 +655,14 @@ def clean(
     events = book.frame()
     log = scrub.frame(_log_frame(events, data))
     quarantine = _quarantine_frame(events, data, values)
-    quarantine = scrub.frame(quarantine.drop(columns=_KEYS)).join(quarantine[_KEYS])[quarantine.columns]
+    body = quarantine.drop(columns=_KEYS)
+    scrubbed = scrub.frame(body)
+    # evalkit's own column names are not data: a value that happens to be part of one (a name "ownship")
+    # must not redact "township" out of the table
+    scrubbed.columns = [
+        c if c in KINDS or c in _QUARANTINE_NAMES else s for c, s in zip(body.columns, scrubbed.columns, strict=True)
+    ]
+    quarantine = scrubbed.join(quarantine[_KEYS])[quarantine.columns]
     corrected_rows = set(events.loc[events["action"] == "corrected", "pos"]) - set(quarantine["_pos"])
     flagged_rows = set(events.loc[events["action"] == "flag", "pos"]) - set(quarantine["_pos"])
     quarantine = quarantine.drop(columns="_pos")
@@ -883,6 +890,10 @@ def _log_frame(events: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
         )
     )
     return log.iloc[order].reset_index(drop=True)[LOG_COLUMNS]
+
+
+#: The quarantine table's own bookkeeping columns.
+_QUARANTINE_NAMES = frozenset({"_pos", "source_file", "source_sheet", "source_row", "reasons", "messages"})
 
 
 def _quarantine_frame(events: pd.DataFrame, data: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
