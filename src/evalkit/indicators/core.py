@@ -33,6 +33,7 @@ from evalkit.indicators.estimation import (
     domain_mask,
     prepare,
     ratio_estimate,
+    spread,
     unit_estimate,
 )
 from evalkit.indicators.quantiles import RelativeLine, density
@@ -111,11 +112,7 @@ def _relative(
             lines = line.values(y[order], chunk[:, order])
             terms_r = terms(y[None, :], lines[:, None])
             values.append(((chunk * inside) * terms_r).sum(axis=1) / (chunk * inside).sum(axis=1))
-        all_values = np.concatenate(values)
-        if se == "replicate":
-            method, std = "replicate", float(np.sqrt(design.replicate_variance(all_values, value)))
-        else:
-            method, std = "bootstrap", float(np.std(all_values, ddof=1))
+        method, std = spread(design, se, np.concatenate(values), value)
     return Estimate.on(design, name, value, std, method, details)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from evalkit.indicators.design import Design
 from evalkit.indicators.results import Estimate
 
-__all__ = ["SE_METHODS", "prepare", "check_se", "domain_mask", "ratio_estimate", "unit_estimate"]
+__all__ = ["SE_METHODS", "prepare", "check_se", "domain_mask", "ratio_estimate", "unit_estimate", "spread"]
 
 #: Ways to obtain an indicator's standard error (the ``se`` argument). ``auto`` is ``replicate`` when the
 #: design carries replicate weights, else ``linearized`` where the indicator has an influence function here,
@@ -83,7 +83,8 @@ def _finite(name: str, values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _spread(design: Design, se: str, values: np.ndarray, estimate: float) -> tuple[str, float]:
+def spread(design: Design, se: str, values: np.ndarray, estimate: float) -> tuple[str, float]:
+    """The standard error from replicate values: the design's replicate formula, or their standard deviation."""
     if se == "replicate":
         return "replicate", float(np.sqrt(design.replicate_variance(values, estimate)))
     return "bootstrap", float(np.std(values, ddof=1))
@@ -112,13 +113,13 @@ def ratio_estimate(
     elif se == "replicate":
         assert design.replicates is not None
         rows = design.replicates
-        method, std = _spread(design, se, _finite(name, (rows @ (inside * u)) / (rows @ inside.astype(float))), value)
+        method, std = spread(design, se, _finite(name, (rows @ (inside * u)) / (rows @ inside.astype(float))), value)
     elif se == "bootstrap":  # on cluster totals: one matrix product per total, no (replicates x n) matrix
         factors = design.replicate_factors(reps, seed)
         num = factors @ design.cluster_totals(inside * u)
         den = factors @ design.cluster_totals(inside.astype(float))
         with np.errstate(invalid="ignore", divide="ignore"):
-            method, std = _spread(design, se, _finite(name, num / den), value)
+            method, std = spread(design, se, _finite(name, num / den), value)
     return Estimate.on(design, name, value, std, method, details)
 
 
@@ -166,5 +167,5 @@ def unit_estimate(
                 f"{name}: {int((~np.isfinite(values)).sum())} of {values.size} {kind} replicates leave the domain "
                 "without weight or the indicator undefined; use se='linearized' or a larger domain"
             )
-        method, std = _spread(design, kind, values, value)
+        method, std = spread(design, kind, values, value)
     return Estimate.on(design, name, value, std, method, details)
