@@ -66,14 +66,18 @@ reference-r:
 evaluate: $(STAMP) browser
 	$(BIN)/evalkit run $(if $(YEAR),--year $(YEAR)) $(if $(DATA),--data $(DATA)) $(ARGS)
 
+# One BLAS thread per test process: make test runs one process per core, and numpy's default of a thread per
+# core in each would make them fight over the cores (the notebooks' kernels get one thread each likewise).
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 ## Run the whole test suite (unit tests, doctests, the docs build, one shared annual run, the notebooks),
 ## in one process per core, one test module at a time (so the module of the shared annual run runs it once).
 test: $(STAMP) browser reference-r
-	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 ## The fast tier for the edit-test loop: every test not marked slow.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow" $(ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow" $(ARGS)
 
 ## Run every benchmark (installs the comparison libraries of the `bench` extra first); prints tables of ratios.
 bench: $(STAMP)

@@ -1,6 +1,8 @@
 """The one full annual run of the test suite, and every test that reads it: the runner's outputs and
 manifest, the identifier-leak check over everything written and printed, each notebook executed in the
-evalkit kernel.
+evalkit kernel. Then the build of a data package from an office's raw files (``built``), and the round
+trip that evaluates that package and compares it with the annual run: both in this module, so that
+``make test`` (one module per worker) makes each once.
 
 The run is ``evalkit clean`` of the synthetic county written as an office's messy export (full of fake
 names, ID numbers and phones), then ``evalkit run -p clean_dir=...``, so that the data-quality notebook
@@ -14,15 +16,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from browsing import browser_for, chromium_or_reason, fonts_without_cjk, pdf_cjk_fonts
 
-from evalkit import paths, report
+from evalkit import build, cli, datasets, package, paths, report
+from evalkit.io import PseudonymKey
 from evalkit.runner.manifest import sha256_file
+from evalkit.synth.raw import write_raw
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +160,17 @@ def test_each_report_has_a_title_and_no_code_printed_output_or_parameters(annual
     executed = json.loads((annual_run.out / f"{path.stem}.ipynb").read_text(encoding="utf-8"))
     assert any("params.check(" in "".join(c["source"]) for c in executed["cells"] if c["cell_type"] == "code")
     assert "IPKernelApp" not in annual_run.run.stderr and "Warning" not in html
+
+
+def test_every_figure_was_checked_and_reads_cleanly(annual_run) -> None:
+    """Every figure of the eight notebooks was checked as it was saved (tests/test_figures.py tests the
+    check): in English, no text overlaps another and no character is drawn as a box."""
+    assert annual_run.run.returncode == 0, annual_run.run.stderr
+    figures = {n["name"]: n["figures"] for n in annual_run.manifest["notebooks"]}
+    for name, found in figures.items():
+        assert found["checked"] == len(list((annual_run.out / name / "figures").glob("*.png"))), name
+    assert sum(found["checked"] for found in figures.values()) >= 19
+    assert {name: found["problems"] for name, found in figures.items() if found["problems"]} == {}
 
 
 def test_the_year_page_links_every_report_and_shows_the_headlines(annual_run) -> None:
@@ -373,54 +391,31 @@ def test_the_leak_check_finds_what_it_should() -> None:
     assert _leaked(secrets_, blob) == ["13900000011", "140426196003050112", "王小明"]
 
 
-def test_a_package_written_by_synth_runs_with_the_same_numbers(annual_run, tmp_path, evalkit_cli) -> None:
-    """`evalkit synth --out DIR` writes a data package usable as it is: `evalkit run --data DIR/package`
-    validates it, records it in the manifest, and gives every metric of the run on the committed package."""
-    made = _cli(evalkit_cli, "synth", "--out", str(tmp_path / "synth"))
-    assert made.returncode == 0, made.stderr
-    pkg, out = tmp_path / "synth" / "package", tmp_path / "out"
-    only = ["01_incidence_trends", "07_registry_overview"]
-    run = _cli(evalkit_cli, "run", "--data", str(pkg), "--only", *only, "--out", str(out))
-    assert run.returncode == 0, run.stderr
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["data"] == {
-        "package": "licheng-synthetic",
-        "synthetic": True,
-        "years": [2015, 2016, 2017, 2018],
-        "key_fingerprint": None,
-    }
-    assert "../synth/package/datapackage.json" in {f["path"] for f in manifest["inputs"]}
-    for name in only:
-        assert report.read_metrics(out / name) == report.read_metrics(annual_run.out / name), name
-
-    # the round trip: the raw files it wrote beside the package build back into the same numbers
-    key = tmp_path / "key"
-    assert _cli(evalkit_cli, "key", "--new", str(key)).returncode == 0
-    built = tmp_path / "built"
-    made = _cli(
-        evalkit_cli,
-        "build",
-        str(tmp_path / "synth" / "raw"),
-        "--out",
-        str(built),
-        "--key-file",
-        str(key),
-        "--synthetic",
-    )
-    assert made.returncode == 0, made.stderr
+def test_the_raw_files_build_back_into_every_metric(annual_run, built, tmp_path, evalkit_cli) -> None:
+    """The round trip: the raw files `evalkit synth --out` writes beside its package (an office's registry
+    exports 2014-2019 in six forms, the place roster, the bank's ledger, the rosters), built into a package
+    (the ``built`` fixture below; `evalkit build` itself is run on the plain exports below) and evaluated with `evalkit run --data`, give every metric of every notebook of the run
+    on the committed package, the planted truth aside. The raw files are written as the command writes them
+    for its default seed (`write_raw` of the county it generates, which is the committed one byte for byte:
+    tests/test_synth.py)."""
+    folder = built[1]
     run = _cli(
         evalkit_cli,
         "run",
         "--data",
-        str(built),
+        str(folder),
         "--year",
         "2018",
         "--out",
         str(tmp_path / "rt"),
+        "--pdf",
+        "no",
         "-p",
         f"clean_dir={annual_run.clean_dir}",  # the data-quality report of the same cleaning run
     )
     assert run.returncode == 0, run.stderr
+    manifest = json.loads((tmp_path / "rt" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["synthetic"] is True and manifest["data"]["key_fingerprint"]
     for path in NOTEBOOKS:
         ours, committed = (
             report.read_metrics(tmp_path / "rt" / path.stem),
@@ -454,7 +449,7 @@ def test_a_package_with_only_the_required_tables_runs_to_the_end(tmp_path, evalk
         years=[2015, 2016, 2017, 2018],
     )
     out = tmp_path / "out"
-    run = _cli(evalkit_cli, "run", "--data", str(pkg), "--out", str(out))
+    run = _cli(evalkit_cli, "run", "--data", str(pkg), "--out", str(out), "--pdf", "no")
     assert run.returncode == 0, run.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data"]["synthetic"] is False and manifest["status"] == "ok"
@@ -472,3 +467,306 @@ def test_a_package_with_only_the_required_tables_runs_to_the_end(tmp_path, evalk
     assert metrics["01_incidence_trends"]["registry_poor_persons"] > 0
     for table in out.rglob("*.csv"):
         assert "truth" not in table.read_text(encoding="utf-8-sig").splitlines()[0].split(","), table.name
+
+
+# ---------------------------------------------------------------- building a package from raw files
+# The SYNTHETIC county written as an office's raw files (registry exports 2014-2019 in six forms, place
+# roster, bank ledger) builds back into the committed numbers, identifiers never reach the package, and what
+# cannot be used is refused with a message.
+
+KEY = PseudonymKey(b"9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e0b9d27a6")  # tests only, like RUN_KEY
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The SYNTHETIC county written as an office's raw files (`evalkit synth --out` writes these beside its
+    package) and built back into a package with :data:`KEY`: ``(result, folder, raw, county)``."""
+    root = tmp_path_factory.mktemp("build")
+    county = datasets.load_county()
+    raw = root / "raw"
+    write_raw(county, raw)
+    result = build.build([raw], KEY, synthetic=True)
+    folder = build.write(result, root / "package", inputs=[raw])
+    return result, folder, raw, county
+
+
+def test_the_raw_files_come_in_the_forms_offices_produce(built) -> None:
+    _, _, raw, _ = built
+    names = sorted(p.name for p in (raw / "registry").iterdir())
+    assert names == [f"registry_{y}.{'xlsx' if y in (2014, 2017, 2019) else 'csv'}" for y in range(2014, 2020)]
+    (raw / "registry" / "registry_2015.csv").read_bytes().decode("gbk")  # GBK, not UTF-8
+    with pytest.raises(UnicodeDecodeError):
+        (raw / "registry" / "registry_2015.csv").read_bytes().decode("utf-8")
+    kinds = {p.name: build.classify(p) for p in raw.glob("*.csv")}
+    assert kinds == {
+        "places.csv": "places",
+        "bank_loans.csv": "loans",
+        "program_rosters.csv": "programs",
+        "training_followup.csv": "labour",
+        "assessment_survey.csv": "survey",
+    }
+    assert build.classify(raw / "published" / "ledger.csv") == "published"
+
+
+def test_every_row_is_accounted_for(built) -> None:
+    result, *_ = built
+    files = result.files.set_index("year")
+    registry = files.loc[files["kind"] == "registry"]
+    assert (registry["rows_in"] == registry["rows_kept"] + registry["rows_quarantined"]).all()
+    # the 2014 workbook's totals row and the 2018 CSV's three rows exported twice, nothing else
+    assert registry["rows_quarantined"].to_dict() == {2014: 1, 2015: 0, 2016: 0, 2017: 0, 2018: 3, 2019: 0}
+    assert sorted(result.quarantine["reasons"].unique()) == ["duplicate_row", "total_row"]
+
+
+def test_the_build_gives_back_the_committed_tables(built) -> None:
+    _, folder, _, county = built
+    pkg = package.open_package(folder)
+    assert pkg.names == [n for n in package.tables() if n not in ("truth", "parameters")]
+    for name in ("households", "members", "programs", "loans", "labour", "survey"):
+        ours, committed = pkg.load(name), county[name]
+        assert list(ours.columns) == list(committed.columns), name
+        pd.testing.assert_frame_equal(ours, committed, check_dtype=False, obj=name)
+    for name in ("townships", "villages"):  # the roster has no English names or report annotations
+        ours = pkg.load(name)
+        pd.testing.assert_frame_equal(ours, county[name][list(ours.columns)], check_dtype=False, obj=name)
+    panel, committed = pkg.load("panel"), county["panel"]
+    assert list(panel.columns) == list(committed.columns)
+    numbers = [c for c in committed.columns if pd.api.types.is_float_dtype(committed[c])]
+    others = [c for c in committed.columns if c not in numbers]
+    pd.testing.assert_frame_equal(panel[others], committed[others], check_dtype=False)
+    # incomes are household totals to the fen in the exports: per-capita values come back to the fen
+    assert np.abs(panel[numbers].to_numpy() - committed[numbers].to_numpy()).max() < 1e-9
+    assert pkg.load("published").equals(package.open_package().load("published"))
+
+
+def test_the_package_is_valid_says_what_it_is_and_holds_no_identifier(built) -> None:
+    result, folder, raw, _ = built
+    assert package.validate(folder) == []
+    pkg = package.open_package(folder)
+    assert pkg.synthetic and pkg.years == [2015, 2016, 2017, 2018, 2019]
+    assert pkg.key_fingerprint == KEY.fingerprint
+    summary = json.loads((folder / "build" / "summary.json").read_text(encoding="utf-8"))
+    # one per household back in poverty; the 124 program participants outside the registry stay unlinked,
+    # and the rosters say so too (no contradiction listed)
+    assert summary["links"] == {"return_to_poverty": 24}
+    export = pd.read_csv(raw / "registry" / "registry_2016.csv", dtype=str)
+    identifiers = set(export["姓名"]) | set(export["证件号码"]) | set(export["联系电话"])
+    ledger = pd.read_csv(raw / "bank_loans.csv", dtype=str)
+    identifiers |= set(ledger["借款人"]) | set(ledger["身份证号"])
+    for roster in ("program_rosters.csv", "training_followup.csv"):
+        identifiers |= set(pd.read_csv(raw / roster, dtype=str)["身份证号"])
+    for path in folder.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig")
+            cells = set(pd.Series(text.replace("\n", ",").split(",")).str.strip('"'))
+            assert not identifiers & cells, path.name
+            assert str(raw) not in text, path.name
+
+
+def test_a_build_without_a_place_roster_or_over_its_inputs_is_refused(built, tmp_path, capsys) -> None:
+    _, _, raw, _ = built
+    key_file = tmp_path / "key"
+    key_file.write_text("9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e0b9d27a6")
+    key_file.chmod(0o600)
+    registry_only = str(raw / "registry" / "registry_2015.csv")
+    assert cli.main(["build", registry_only, "--out", str(tmp_path / "pkg"), "--key-file", str(key_file)]) == 2
+    assert "exactly one place roster" in capsys.readouterr().err
+    assert not (tmp_path / "pkg").exists()
+    inside = raw / "package"
+    assert cli.main(["build", str(raw), "--out", str(inside), "--key-file", str(key_file)]) == 2
+    assert not inside.exists()
+
+
+def test_cleaning_keeps_the_registry_columns_the_panel_needs(built) -> None:
+    result, *_ = built
+    panel = result.tables["panel"]
+    assert panel.loc[panel["year"] == 2019, "status"].value_counts().to_dict()["returned"] == 24
+    assert (result.links["kind"] == "return_to_poverty").sum() == 24
+
+
+def test_a_year_added_into_a_package_gives_the_package_of_all_years(built, tmp_path) -> None:
+    """2014-2018 built, then 2019 added with --into: byte for byte the package built from all six years; the
+    same year added again changes nothing; another key is refused and changes nothing."""
+    _, full, raw, _ = built
+    early = tmp_path / "early"
+    early.mkdir()
+    for path in raw.iterdir():
+        if path.is_file():
+            (early / path.name).write_bytes(path.read_bytes())
+    (early / "registry").mkdir()
+    for year in range(2014, 2019):
+        source = next((raw / "registry").glob(f"registry_{year}.*"))
+        (early / "registry" / source.name).write_bytes(source.read_bytes())
+    shutil.copytree(raw / "published", early / "published")
+    package_dir = tmp_path / "pkg"
+    build.write(build.build([early], KEY, synthetic=True), package_dir, inputs=[early])
+    assert package.open_package(package_dir).years == [2015, 2016, 2017, 2018]
+    export_2019 = next((raw / "registry").glob("registry_2019.*"))
+    for _ in range(2):  # the second time changes nothing
+        build.write(build.build([export_2019], KEY, into=package_dir), package_dir, inputs=[export_2019])
+        for name in ("datapackage.json", "households.csv", "members.csv", "panel.csv", "loans.csv", "survey.csv"):
+            assert (package_dir / name).read_bytes() == (full / name).read_bytes(), name
+    other = PseudonymKey(b"0" * 8 + b"9a41b7d3863e0f9a2c7b14d5e6a8c3f15f0c2e1e")
+    before = (package_dir / "panel.csv").read_bytes()
+    with pytest.raises(Exception, match="built with another pseudonym key"):
+        build.build([export_2019], other, into=package_dir)
+    assert (package_dir / "panel.csv").read_bytes() == before
+
+
+def test_the_year_added_is_evaluated(built, tmp_path, evalkit_cli) -> None:
+    """The 2019 evaluation on the package built from raw files: the registry's 2019 poor are those still
+    registered or back in poverty (counted from the committed panel), and the risk model, which needs a year
+    after 2019, says so instead of failing."""
+    import subprocess
+
+    _, folder, _, county = built
+    out = tmp_path / "2019"
+    only = ["01_incidence_trends", "04_return_to_poverty"]
+    done = subprocess.run(
+        [
+            *evalkit_cli,
+            "run",
+            "--data",
+            str(folder),
+            "--year",
+            "2019",
+            "--only",
+            *only,
+            "--out",
+            str(out),
+            "--pdf",
+            "no",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    panel, households = county["panel"], county["households"].set_index("household_id")
+    poor = panel.loc[(panel["year"] == 2019) & panel["status"].isin(["registered", "returned"]), "household_id"]
+    metrics = json.loads((out / "01_incidence_trends" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["registry_poor_persons"] == int(households.loc[poor, "household_size"].sum()) == 1021
+    html = (out / "04_return_to_poverty.html").read_text(encoding="utf-8")
+    assert "the panel ends in 2019" in html
+
+
+def test_on_an_office_package_the_reports_never_say_synthetic_and_report_the_build(built, tmp_path, evalkit_cli):
+    """The same package marked as an office's own: the data-quality report shows the build (every file,
+    every kind of link, the year's cleaning run) and no report or executed notebook says SYNTHETIC."""
+    import subprocess
+
+    _, folder, _, county = built
+    own = tmp_path / "own"
+    shutil.copytree(folder, own)
+    descriptor = json.loads((own / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["evalkit"]["synthetic"] = False
+    (own / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    out = tmp_path / "out"
+    only = ["00_data_quality", "02_microcredit", "07_registry_overview"]
+    done = subprocess.run(
+        [*evalkit_cli, "run", "--data", str(own), "--only", *only, "--out", str(out), "--pdf", "no"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in only:  # what the notebook says and shows (its code's comments describe the defaults)
+        executed = json.loads((out / f"{name}.ipynb").read_text(encoding="utf-8"))
+        said = [
+            "".join(c["source"])
+            if c["cell_type"] == "markdown"
+            else json.dumps(c.get("outputs", []), ensure_ascii=False)
+            for c in executed["cells"]
+        ]
+        for text in said:
+            assert "SYNTHETIC" not in text and "合成数据" not in text, (name, text[:300])
+    tables = out / "00_data_quality" / "tables"
+    files = pd.read_csv(tables / "build_files.csv", encoding="utf-8-sig")
+    size = len(county["members"])  # each year's export lists every member once, plus the totals row of
+    exports = files.loc[files["Kind"] == "registry"].set_index("File")  # 2014's workbook and three rows
+    years = exports.dropna(subset=["Year"]).set_index("Year")  # 2018's CSV repeats (quarantined)
+    assert years["Rows in"].to_dict() == {
+        2014: size + 1,
+        2015: size,
+        2016: size,
+        2017: size,
+        2018: size + 3,
+        2019: size,
+    }
+    assert (years["Rows kept"] == size).all()
+    assert exports.loc["all exports", "Rows in"] == 6 * size + 4 and exports.loc["all exports", "Rows kept"] == 6 * size
+    links = pd.read_csv(tables / "build_links.csv", encoding="utf-8-sig").set_index("Kind")["Cases"]
+    assert set(build.LINK_KINDS) <= set(links.index)
+    back = county["panel"].query("status == 'returned'")["household_id"].nunique()
+    assert links["return_to_poverty"] == back == 24
+    metrics = json.loads((out / "00_data_quality" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["synthetic"] == 0 and metrics["rows_in"] == size and metrics["build_return_to_poverty"] == 24
+
+
+def test_splits_merges_and_corrected_id_numbers_are_reported_not_resolved(built, tmp_path) -> None:
+    """The 2019 export changed as registries change: one member moved to a new household (a split), two
+    households of a village made one (a merge), one ID number corrected (a new pseudonym). Each is reported
+    once in build/links.csv, and nothing is joined or dropped. Built from 2018 and the changed 2019: each
+    year's export lists every member, so two years link every person the six would."""
+    from evalkit.io.ids import check_character
+
+    _, _, raw, county = built
+    changed = tmp_path / "raw"
+    changed.mkdir()
+    (changed / "places.csv").write_bytes((raw / "places.csv").read_bytes())
+    for year in (2018,):  # the year before the changed one is enough to link across (every member is in it)
+        source = next((raw / "registry").glob(f"registry_{year}.*"))
+        (changed / source.name).write_bytes(source.read_bytes())
+    rows = pd.read_excel(raw / "registry" / "registry_2019.xlsx", dtype=str)
+    sizes = rows.groupby("户编号")["证件号码"].transform("size")
+    # a split: a member who is not the head moves to a new household
+    mover = rows.index[(sizes >= 3) & (rows["与户主关系"] != "户主")][0]
+    old_home = rows.at[mover, "户编号"]
+    rows.loc[rows["户编号"] == old_home, "家庭人口数"] = str(int(rows.at[mover, "家庭人口数"]) - 1)
+    rows.loc[mover, ["户编号", "家庭人口数", "与户主关系"]] = ["140426009999999", "1", "户主"]
+    # a merge: a one-person household joins another household of its village
+    single = rows.index[(sizes == 1) & (rows["户编号"] != old_home)][0]
+    village = rows.at[single, "行政村代码"]
+    host = rows.loc[(rows["行政村代码"] == village) & (rows["户编号"] != rows.at[single, "户编号"])].index[0]
+    host_home = rows.at[host, "户编号"]
+    rows.loc[rows["户编号"] == host_home, "家庭人口数"] = str(int(rows.at[host, "家庭人口数"]) + 1)
+    rows.loc[single, ["户编号", "家庭人口数", "与户主关系"]] = [host_home, rows.at[host, "家庭人口数"], "其他"]
+    # an ID number corrected: the same person, another sequence number of the same sex
+    fixed = rows.index[~rows.index.isin([mover, single]) & (rows["户编号"] != host_home)][5]
+    old_id = rows.at[fixed, "证件号码"]
+    first17 = old_id[:14] + f"{(int(old_id[14:16]) + 7) % 100:02d}" + old_id[16]
+    rows.at[fixed, "证件号码"] = first17 + check_character(first17)
+    rows.to_csv(changed / "registry_2019.csv", index=False, encoding="utf-8")
+
+    result = build.build([changed], KEY, synthetic=True)
+    kinds = result.links["kind"].value_counts()
+    assert kinds.get("household_split") == 1 and kinds.get("household_merged") == 1
+    assert kinds.get("id_number_changed") == 1
+    assert kinds.get("person_in_two_households") == 2  # the mover and the one who joined
+    files = result.files.set_index("year")
+    assert files.loc[2019, "rows_in"] == files.loc[2019, "rows_kept"] == len(rows)  # nothing dropped
+    assert len(result.tables["members"]) == len(county["members"]) + 1  # the corrected ID is a new person
+    assert len(result.tables["households"]) == len(county["households"]) + 1  # the new household
+
+
+def test_plain_exports_build_the_same_package_as_disturbed_ones(built, tmp_path) -> None:
+    """The round trip without the offices' disturbances: every registry year as a plain UTF-8 CSV builds
+    tables byte for byte equal to those built from the disturbed exports (order, GBK, title and totals rows,
+    the 户主关系 alias, 万元, repeated rows), so every notebook's metrics, which read only these tables, are
+    the same as in the disturbed round trip (tests/test_annual_run.py)."""
+    _, folder, raw, county = built
+    plain = tmp_path / "plain"
+    write_raw(county, plain, plain=True)
+    assert sorted(p.suffix for p in (plain / "registry").iterdir()) == [".csv"] * 6
+    for path in plain.iterdir():  # the ledgers, rosters and published figures are the same files
+        if path.is_file():
+            assert path.read_bytes() == (raw / path.name).read_bytes(), path.name
+    key_file = tmp_path / "key"  # built by the command this time (the same code as build.build and write)
+    key_file.write_bytes(KEY.secret)
+    key_file.chmod(0o600)
+    out = tmp_path / "package"
+    assert cli.main(["build", str(plain), "--out", str(out), "--key-file", str(key_file), "--synthetic"]) == 0
+    quarantined = (out / "build" / "quarantine.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(quarantined) <= 1, quarantined[:3]  # nothing quarantined (at most a header)
+    for name in ("townships", "villages", "households", "members", "panel", "loans", "programs", "labour", "survey"):
+        assert (out / f"{name}.csv").read_bytes() == (folder / f"{name}.csv").read_bytes(), name

@@ -130,6 +130,19 @@ def test_the_chinese_report_says_nothing_in_english(chinese_run, path) -> None:
     assert all(CJK.search(p.get_text()) for p in notes)
 
 
+@pytest.mark.slow
+def test_every_chinese_figure_was_checked_and_reads_cleanly(chinese_run) -> None:
+    """Every figure of the eight notebooks, in Chinese, was checked as it was saved (tests/test_figures.py
+    tests the check): no text overlaps another and no character is drawn as a box."""
+    assert chinese_run.run.returncode == 0, chinese_run.run.stderr
+    manifest = json.loads((chinese_run.out / "manifest.json").read_text(encoding="utf-8"))
+    figures = {n["name"]: n["figures"] for n in manifest["notebooks"]}
+    for name, found in figures.items():
+        assert found["checked"] == len(list((chinese_run.out / name / "figures").glob("*.png"))), name
+    assert sum(found["checked"] for found in figures.values()) >= 19
+    assert {name: found["problems"] for name, found in figures.items() if found["problems"]} == {}
+
+
 BROWSER, WHY_NOT = chromium_or_reason()
 
 

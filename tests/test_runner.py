@@ -50,7 +50,18 @@ def test_failing_notebook_does_not_stop_the_others(tmp_path, evalkit_cli) -> Non
     _notebook(folder / "02_broken.ipynb", "x = 1\nraise RuntimeError('deliberate failure for the test')")
     out = tmp_path / "out"
     done = _cli(
-        evalkit_cli, "run", "--notebooks-dir", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "120"
+        evalkit_cli,
+        "run",
+        "--notebooks-dir",
+        str(folder),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--timeout",
+        "120",
+        "--pdf",
+        "no",
     )
     assert done.returncode == 1
     assert "02_broken: failed at cell" in done.stderr
@@ -223,20 +234,20 @@ def test_a_stopped_run_leaves_the_previous_output_and_no_process(tmp_path, evalk
     quick.mkdir()
     slow.mkdir()
     _notebook(quick / "01_quick.ipynb", "from evalkit import report\nreport.write_metrics(out_dir, {'year': year})")
-    first = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))
+    first = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out), "--pdf", "no")
     assert first.returncode == 0, first.stderr
     before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
     pid_file = tmp_path / "kernel.pid"
     _sleeper(slow, pid_file)
     running = subprocess.Popen(
-        [*evalkit_cli, "run", "--notebooks-dir", str(slow), "--out", str(out)],
+        [*evalkit_cli, "run", "--notebooks-dir", str(slow), "--out", str(out), "--pdf", "no"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         _wait_for(pid_file)
-        second = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))
+        second = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out), "--pdf", "no")
         assert second.returncode == 2 and "another evalkit command is writing" in second.stderr
         running.send_signal(how)
         running.wait(timeout=60)
@@ -248,7 +259,9 @@ def test_a_stopped_run_leaves_the_previous_output_and_no_process(tmp_path, evalk
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
     visible = sorted(p.name for p in out.parent.iterdir() if not p.name.startswith("."))
     assert visible == ["2018"]
-    again = _cli(evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out))  # a stale lock is taken
+    again = _cli(
+        evalkit_cli, "run", "--notebooks-dir", str(quick), "--out", str(out), "--pdf", "no"
+    )  # a stale lock is taken
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["2018"]  # leftovers of the killed run removed
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -22,12 +23,26 @@ from matplotlib.figure import Figure
 from evalkit import spreadsheets
 from evalkit.errors import MetricsError
 from evalkit.labels import check_lang, translate_columns
+from evalkit.report.layout import overlapping_text
 from evalkit.report.sections import Section
 
-__all__ = ["NotebookOutputs", "read_metrics", "write_metrics", "read_table", "METRICS_FILE", "TABLE_ENCODING"]
+__all__ = [
+    "NotebookOutputs",
+    "read_metrics",
+    "write_metrics",
+    "read_table",
+    "read_figure_checks",
+    "METRICS_FILE",
+    "FIGURE_CHECKS_FILE",
+    "TABLE_ENCODING",
+]
 
 #: File name of a notebook's key figures.
 METRICS_FILE = "metrics.json"
+#: File name (in a notebook's ``figures/``) of what the check of each saved figure found.
+FIGURE_CHECKS_FILE = "checks.json"
+#: matplotlib's warning for a character no font it tried has (drawn as a box).
+_GLYPH_MISSING = re.compile(r"[Gg]lyph .* missing from")
 #: Encoding of written tables: UTF-8 with a byte-order mark, so Excel shows Chinese.
 TABLE_ENCODING = spreadsheets.ENCODING
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -102,9 +117,26 @@ class NotebookOutputs:
             folder.mkdir(parents=True, exist_ok=True)
 
     def figure(self, fig: Figure, name: str, *, dpi: int = 150) -> Path:
-        """Save ``fig`` as ``figures/<name>.png`` and return the path (the figure stays open for display)."""
+        """Save ``fig`` as ``figures/<name>.png`` and return the path (the figure stays open for display).
+
+        The saved figure is checked for what a reader cannot read (:func:`~evalkit.report.layout.overlapping_text`,
+        and characters no font has), and what is found is recorded in ``figures/checks.json`` (an empty
+        list for a figure without problems), which the runner copies into its manifest.
+        """
         path = self.figures_dir / f"{name}.png"
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(path, dpi=dpi, bbox_inches="tight")
+            problems = overlapping_text(fig)
+        for warning in caught:
+            if _GLYPH_MISSING.search(str(warning.message)):
+                problems.append(str(warning.message))
+            else:  # not ours to judge: shown as it would have been
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        checks = self.figures_dir / FIGURE_CHECKS_FILE
+        found = json.loads(checks.read_text(encoding="utf-8")) if checks.is_file() else {}
+        found[name] = sorted(set(problems))
+        checks.write_text(json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         return path
 
     def table(self, frame: pd.DataFrame, name: str, *, translate: bool = True) -> Path:
@@ -142,3 +174,10 @@ class NotebookOutputs:
     def close_figures(self) -> None:
         """Close every open matplotlib figure (long notebooks)."""
         plt.close("all")
+
+
+def read_figure_checks(out_dir: str | Path) -> dict[str, list[str]]:
+    """What the check of each figure a notebook saved into ``out_dir`` found, by figure name (an empty list:
+    nothing); an empty dict when the notebook saved no figure through :meth:`NotebookOutputs.figure`."""
+    path = Path(out_dir) / "figures" / FIGURE_CHECKS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -35,7 +35,7 @@ from evalkit.errors import BrowserError, ConfigurationError, NotebookNotFoundErr
 from evalkit.params import notebook_parameters, path_parameters, validate
 from evalkit.plots.fonts import cjk_characters, web_font_css
 from evalkit.report import printing, yearpage
-from evalkit.report.outputs import METRICS_FILE, read_metrics
+from evalkit.report.outputs import METRICS_FILE, read_figure_checks, read_metrics
 from evalkit.runner import editions
 from evalkit.runner.execute import execute_one, report_title, utc_now
 from evalkit.runner.manifest import environment_summary, git_state, input_hashes, package_versions, write_manifest
@@ -155,6 +155,16 @@ def _one_blas_thread() -> None:
 _progress_queue = None
 
 
+def _figure_checks(nb: NotebookRun) -> dict[str, object]:
+    """How many figures ``nb`` saved and checked, and what a reader could not read in them (each problem
+    also logged as a warning: the run still succeeds, the report is there to look at)."""
+    checks = read_figure_checks(nb.out_dir)
+    problems = {name: found for name, found in checks.items() if found}
+    for name, found in problems.items():
+        log.warning("%s: figure %s cannot be read cleanly: %s", nb.name, name, "; ".join(found))
+    return {"checked": len(checks), "problems": problems}
+
+
 def _start_worker(progress=None) -> None:  # noqa: ANN001  (a multiprocessing queue)
     """Prepare a worker process (and the kernels it starts, which inherit its environment): one BLAS thread
     per kernel, and the worker dies with the runner (Linux: the parent-death signal), so a killed run leaves
@@ -170,11 +180,6 @@ def _start_worker(progress=None) -> None:  # noqa: ANN001  (a multiprocessing qu
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except OSError:  # pragma: no cover - a libc without prctl
             pass
-    # papermill imports nbformat, which imports jsonschema, which compiles 38 IRI grammars at import when
-    # rfc3987-syntax is installed (4 s here). nbformat validates without format checks, so nothing in a
-    # worker uses them: the import is declined in the workers only (jsonschema expects it may be missing).
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import papermill  # noqa: F401  (imported while the other workers start, not at the first notebook)
 
 
 def _execute_in_worker(*args: object) -> dict[str, object]:
@@ -461,6 +466,7 @@ def run(
                 "parameters": nb.parameters,
                 **{k: _scrub_paths(v, places) if isinstance(v, str) else v for k, v in nb.record.items()},
                 "metrics": _metrics_or_none(nb.out_dir),
+                "figures": _figure_checks(nb),
             }
             for nb in planned
         ]

@@ -284,6 +284,8 @@ def messy_export(
     """
     import openpyxl
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.cell_range import CellRange
+    from openpyxl.worksheet.merge import MergedCellRange
 
     rng = np.random.default_rng([seed, 4])
     records = _records(county, rng, year)
@@ -313,20 +315,29 @@ def messy_export(
         n_records = len(rows)
         rows = _apply(rows, columns, extra, faults, sheet_name, first_row=4)
         start = 4
-        for row in rows:
-            ws.append(row)
-        # merge some household cells down over the household's member rows, as exports do
+        # merge some household cells down over the household's member rows, as exports do: the cells
+        # below the first are left empty, as Excel leaves them (ranges added to the sheet's set of merged
+        # ranges directly; they are disjoint, and merge_cells would check each against all: 4 s here)
         hid = columns.index("household_id")
+        merged = [j for j, src in enumerate(columns) if src in _MERGED]
+        ranges = []
         r = 0
         while r < n_records:
             e = r
             while e + 1 < n_records and rows[e + 1][hid] == rows[r][hid]:
                 e += 1
             if e > r:
-                for j, src in enumerate(columns, start=1):
-                    if src in _MERGED:
-                        ws.merge_cells(start_row=start + r, start_column=j, end_row=start + e, end_column=j)
+                for j in merged:
+                    ranges.append((start + r, j + 1, start + e))
+                    for below in rows[r + 1 : e + 1]:
+                        below[j] = None
             r = e + 1
+        for row in rows:
+            ws.append(row)
+        for first, column, end in ranges:
+            ws.merged_cells.ranges.add(
+                MergedCellRange(ws, CellRange(min_col=column, min_row=first, max_col=column, max_row=end).coord)
+            )
         last = start + len(rows)
         ws.cell(last, 1, "合计")
         ws.cell(

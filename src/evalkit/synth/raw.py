@@ -121,9 +121,8 @@ def _xlsx(frame: pd.DataFrame, path: Path, *, title: str | None = None, total: s
     """An .xlsx sheet as offices save it: optional title row above the header, optional totals row below."""
     import openpyxl
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "明细"
+    book = openpyxl.Workbook(write_only=True)  # streamed: rows are appended and written once
+    sheet = book.create_sheet("明细")
     if title:
         sheet.append([title])
     sheet.append(list(frame.columns))
