@@ -415,7 +415,14 @@ def test_the_raw_files_build_back_into_every_metric(annual_run, built, tmp_path,
     )
     assert run.returncode == 0, run.stderr
     manifest = json.loads((tmp_path / "rt" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["data"]["synthetic"] is True and manifest["data"]["key_fingerprint"]
+    assert manifest["data"] == {  # the package as built, recorded in the manifest
+        "package": json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["name"],
+        "synthetic": True,
+        "years": [2015, 2016, 2017, 2018, 2019],
+        "key_fingerprint": KEY.fingerprint,
+    }
+    inputs = {f["path"] for f in manifest["inputs"]}  # an outside package is named relative to the output
+    assert any(p.startswith("../") and p.endswith("/package/datapackage.json") for p in inputs), sorted(inputs)[:5]
     for path in NOTEBOOKS:
         ours, committed = (
             report.read_metrics(tmp_path / "rt" / path.stem),

@@ -75,3 +75,22 @@ def test_clean_never_overwrites_its_input_or_foreign_files(tmp_path, run_cli) ->
     assert run_cli("clean", str(path), "--out", str(out), key=KEY).returncode == 0
     assert run_cli("clean", str(path), "--out", str(out), key=KEY).returncode == 0  # its own run: replaced
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_key_new_writes_a_private_random_key_and_never_overwrites(tmp_path, run_cli) -> None:
+    """`evalkit key --new PATH`: 64 hexadecimal characters and nothing else, readable by the owner only, a
+    key `evalkit clean --key-file` accepts; a second call on the same path is refused and changes nothing."""
+    import stat
+
+    from evalkit.io import load_key
+
+    path = tmp_path / "keys" / "pseudonym.key"
+    done = run_cli("key", "--new", str(path))
+    assert done.returncode == 0, done.stderr
+    secret = path.read_bytes()
+    assert len(secret) == 64 and all(c in b"0123456789abcdef" for c in secret)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_key(path).secret == secret
+    again = run_cli("key", "--new", str(path))
+    assert again.returncode == 2 and "never overwrites a key" in again.stderr
+    assert path.read_bytes() == secret

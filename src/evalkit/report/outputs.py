@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import warnings
 from numbers import Integral, Real
@@ -42,7 +43,7 @@ METRICS_FILE = "metrics.json"
 #: File name (in a notebook's ``figures/``) of what the check of each saved figure found.
 FIGURE_CHECKS_FILE = "checks.json"
 #: matplotlib's warning for a character no font it tried has (drawn as a box).
-_GLYPH_MISSING = re.compile(r"[Gg]lyph .* missing from")
+_GLYPH_MISSING = re.compile(r"[Gg]lyph .* missing from")  # matched at the start, as warnings filters match
 #: Encoding of written tables: UTF-8 with a byte-order mark, so Excel shows Chinese.
 TABLE_ENCODING = spreadsheets.ENCODING
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -124,19 +125,22 @@ class NotebookOutputs:
         list for a figure without problems), which the runner copies into its manifest.
         """
         path = self.figures_dir / f"{name}.png"
+        show = warnings.showwarning  # how other warnings are shown outside this block
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.filterwarnings("always", message=_GLYPH_MISSING.pattern)  # other filters stay as they are
             fig.savefig(path, dpi=dpi, bbox_inches="tight")
             problems = overlapping_text(fig)
         for warning in caught:
-            if _GLYPH_MISSING.search(str(warning.message)):
+            if _GLYPH_MISSING.match(str(warning.message)):
                 problems.append(str(warning.message))
-            else:  # not ours to judge: shown as it would have been
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+            else:  # not ours to judge: shown as it would have been (the filters have already let it through)
+                show(warning.message, warning.category, warning.filename, warning.lineno, warning.file, warning.line)
         checks = self.figures_dir / FIGURE_CHECKS_FILE
-        found = json.loads(checks.read_text(encoding="utf-8")) if checks.is_file() else {}
+        found = read_figure_checks(self.out_dir)
         found[name] = sorted(set(problems))
-        checks.write_text(json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        partial = checks.with_suffix(".json.partial")  # replaced whole: a killed kernel leaves the last one
+        partial.write_text(json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(partial, checks)
         return path
 
     def table(self, frame: pd.DataFrame, name: str, *, translate: bool = True) -> Path:

@@ -155,13 +155,17 @@ def _one_blas_thread() -> None:
 _progress_queue = None
 
 
-def _figure_checks(nb: NotebookRun) -> dict[str, object]:
-    """How many figures ``nb`` saved and checked, and what a reader could not read in them (each problem
-    also logged as a warning: the run still succeeds, the report is there to look at)."""
-    checks = read_figure_checks(nb.out_dir)
+def _figure_checks(notebook: str, out_dir: Path) -> dict[str, object]:
+    """How many figures ``notebook`` saved into ``out_dir`` and checked, and what a reader could not read in
+    them (each problem also logged as a warning: the run still succeeds, the report is there to look at).
+    A checks file left unreadable (a kernel killed while writing it) counts as no figure checked."""
+    try:
+        checks = read_figure_checks(out_dir)
+    except (OSError, ValueError):
+        checks = {}
     problems = {name: found for name, found in checks.items() if found}
     for name, found in problems.items():
-        log.warning("%s: figure %s cannot be read cleanly: %s", nb.name, name, "; ".join(found))
+        log.warning("%s: figure %s cannot be read cleanly: %s", notebook, name, "; ".join(found))
     return {"checked": len(checks), "problems": problems}
 
 
@@ -281,6 +285,8 @@ def _carry_over(
                 shutil.copytree(source, staging / name)
             elif source.is_file():
                 shutil.copy2(source, staging / name)
+        if "figures" not in entry:  # a manifest written before figures were checked: what its folder says
+            entry["figures"] = _figure_checks(entry["name"], staging / entry["name"])
     return kept
 
 
@@ -466,7 +472,7 @@ def run(
                 "parameters": nb.parameters,
                 **{k: _scrub_paths(v, places) if isinstance(v, str) else v for k, v in nb.record.items()},
                 "metrics": _metrics_or_none(nb.out_dir),
-                "figures": _figure_checks(nb),
+                "figures": _figure_checks(nb.name, nb.out_dir),
             }
             for nb in planned
         ]
