@@ -56,7 +56,6 @@ def annual_run(tmp_path_factory, evalkit_cli) -> SimpleNamespace:
     with ``-p clean_dir=`` so the data-quality notebook reports on it. The runner, leak and notebook tests
     all read this run (``out``: the year folder; ``clean_dir``; ``cleaned`` and ``run``: the two commands'
     results; ``faults``: what was planted in the export; ``export``: its path)."""
-    from evalkit import datasets
     from evalkit.synth.export import messy_export
 
     root = tmp_path_factory.mktemp("annual_run")
@@ -438,8 +437,6 @@ def test_a_package_with_only_the_required_tables_runs_to_the_end(tmp_path, evalk
     """An office's package holding only the required tables (no survey, loan ledger, programs, training
     follow-up or published figures; not SYNTHETIC): every notebook runs to the end, and each section that
     needs a missing table says so in one sentence."""
-    from evalkit import datasets, package
-
     pkg = tmp_path / "pkg"
     core = ["townships", "villages", "households", "members", "panel"]
     (pkg / "synthetic").mkdir(parents=True)
